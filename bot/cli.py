@@ -1,0 +1,248 @@
+"""Command line: run the bot, chat offline, try the matcher, validate content, show statistics.
+
+Each subcommand's docstring is its --help text and ends with an example.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.content.loader import ContentError, build_library, load_library
+from bot.content.models import DEFAULT_LANGUAGE, LIST_FIELDS, TEXT_FIELDS, Library
+
+DEFAULT_CONTENT_DIR = "content"
+DEFAULT_SEEDS_DIR = "seeds"
+
+
+def _content_dir() -> Path:
+    return Path(os.environ.get("CONTENT_DIR", DEFAULT_CONTENT_DIR))
+
+
+def _seeds_dir() -> Path:
+    return Path(os.environ.get("SEEDS_DIR", DEFAULT_SEEDS_DIR))
+
+
+def _load_or_explain(err: TextIO) -> Library | None:
+    try:
+        return load_library(_content_dir(), _seeds_dir())
+    except ContentError as error:
+        err.write(f"The content in {_content_dir()} has problems:\n")
+        for problem in error.problems:
+            err.write(f"  {problem}\n")
+        return None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the Telegram bot (long polling; webhook when WEBHOOK_URL is set).
+
+    Needs BOT_TOKEN. Example: BOT_TOKEN=123:abc python -m bot run
+    """
+    from bot.config import ConfigError, Settings
+    from bot.tg.app import run  # imported here: the other commands must not need Telegram
+
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as error:
+        sys.stderr.write(f"{error}\n")
+        return 2
+    return run(settings)
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    """Chat with the bot in this terminal, offline, on the bundled content.
+
+    Example: echo "can my boss keep my passport" | python -m bot console
+    """
+    from bot.console import run_console
+    from bot.service import Service
+
+    library = _load_or_explain(sys.stderr)
+    if library is None:
+        return 1
+    interactive = sys.stdin.isatty()
+    lines = _prompt_lines() if interactive else iter(sys.stdin)
+    return run_console(Service(library), lines, sys.stdout, interactive=interactive)
+
+
+def _prompt_lines() -> Iterator[str]:
+    while True:
+        try:
+            yield input("\n> ")
+        except (EOFError, KeyboardInterrupt):
+            return
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    """Show how a question is matched: the decision and the top sections with scores.
+
+    With --jsonl, read one question per line from stdin and write one JSON object per line.
+    Example: python -m bot match "remittance fees"
+    """
+    from bot.matching import Matcher
+
+    library = _load_or_explain(sys.stderr)
+    if library is None:
+        return 1
+    matcher = Matcher.build(library)
+    if args.jsonl:
+        for line in sys.stdin:
+            query = line.rstrip("\n")
+            if not query.strip():
+                continue
+            result = matcher.match(query, args.lang)
+            record = {
+                "query": query,
+                "decision": result.decision,
+                "answer": result.answer,
+                "alternatives": list(result.alternatives),
+                "scores": {c.section_id: round(c.score, 1) for c in result.candidates},
+                "distress": result.distress,
+                "lang": result.lang,
+            }
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return 0
+    if not args.question:
+        sys.stderr.write(
+            'Give a question, e.g. python -m bot match "remittance fees", or --jsonl\n'
+        )
+        return 2
+    result = matcher.match(" ".join(args.question), args.lang)
+    print(f"decision: {result.decision}  (language: {result.lang}, distress: {result.distress})")
+    for candidate in result.candidates[:3]:
+        mark = "*" if candidate.section_id == result.answer else " "
+        print(f" {mark} {candidate.score:5.1f}  {candidate.section_id}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check content files: print every problem and exit 1, or a one-line summary and exit 0.
+
+    PATH may be content folders or single files; all of them are checked together, so section
+    ids must be unique across them. Example: python -m bot validate content/
+    """
+    paths = [Path(path) for path in args.paths] or [_content_dir()]
+    files: dict[str, bytes] = {}
+    for path in paths:
+        if path.is_dir():
+            files.update(
+                {
+                    str(file): file.read_bytes()
+                    for file in sorted(path.iterdir())
+                    if file.suffix in (".yaml", ".yml") and not file.name.startswith(".")
+                }
+            )
+        elif path.is_file():
+            files[str(path)] = path.read_bytes()
+        else:
+            print(f"{path}: not found")
+            return 1
+    library, problems = build_library(files, Path(args.seeds or _seeds_dir()))
+    if problems or library is None:
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} problem(s); nothing was loaded.")
+        return 1
+    sections = library.sections
+    print(
+        f"OK: {len(library.packs)} pack(s), {len(sections)} sections, "
+        f"languages: {', '.join(library.languages())}"
+    )
+    for lang, missing in missing_translations(library).items():
+        if missing:
+            print(
+                f"  {lang}: {len(missing)} field(s) fall back to English: {', '.join(missing[:8])}"
+            )
+    return 0
+
+
+def missing_translations(library: Library) -> dict[str, list[str]]:
+    """For each translated language: the section fields that will fall back to English."""
+    report: dict[str, list[str]] = {}
+    for lang in library.languages():
+        if lang == DEFAULT_LANGUAGE:
+            continue
+        missing = []
+        for section in library.sections:
+            for name in (*TEXT_FIELDS, *LIST_FIELDS):
+                values: dict[str, object] = dict(getattr(section, name))
+                if values.get(DEFAULT_LANGUAGE) and not values.get(lang):
+                    missing.append(f"{section.id}.{name}")
+        report[lang] = missing
+    return report
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Print the topic statistics table from the database (DATABASE_PATH).
+
+    Example: python -m bot stats --days 30 --csv daily.csv
+    """
+    from bot.stats import StatsStore, format_report
+
+    database = Path(os.environ.get("DATABASE_PATH", "data/bot.sqlite3"))
+    if not database.exists():
+        print(f"No database at {database} yet: the bot has not recorded anything.")
+        return 1
+
+    async def read() -> tuple[str, str | None]:
+        store = StatsStore(database, os.environ.get("STATS_SECRET"))
+        await store.open()
+        try:
+            table = format_report(await store.report(args.days))
+            daily = await store.daily_counts_csv(args.days) if args.csv else None
+        finally:
+            await store.close()
+        return table, daily
+
+    table, daily = asyncio.run(read())
+    print(table)
+    if args.csv and daily is not None:
+        Path(args.csv).write_text(daily, encoding="utf-8")
+        print(f"Daily counts written to {args.csv}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand; each command's help is its docstring."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler: object) -> argparse.ArgumentParser:
+        doc = (handler.__doc__ or "").strip()
+        sub = commands.add_parser(
+            name,
+            help=doc.splitlines()[0],
+            description=doc,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.set_defaults(handler=handler)
+        return sub
+
+    add("run", cmd_run)
+    add("console", cmd_console)
+    match = add("match", cmd_match)
+    match.add_argument("question", nargs="*", help="the question to match")
+    match.add_argument("--jsonl", action="store_true", help="read questions from stdin")
+    match.add_argument("--lang", default=None, help="the asker's language (default: detect)")
+    validate = add("validate", cmd_validate)
+    validate.add_argument("paths", nargs="*", metavar="PATH", help="content folders or files")
+    validate.add_argument("--seeds", default=None, help="folder of source documents (seeds/)")
+    stats = add("stats", cmd_stats)
+    stats.add_argument("--days", type=int, default=None, help="only the last N days")
+    stats.add_argument("--csv", default=None, metavar="FILE", help="also write daily counts")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `python -m bot`."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,717 @@
+"""Read content packs (YAML) into models, collecting every problem with file, line, section, field.
+
+The loader is the only place that touches content files. It is strict on purpose: content comes
+from admins' uploads and from other repositories, and a broken file must never go live.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.content.models import (
+    DEFAULT_LANGUAGE,
+    LIST_FIELDS,
+    SUPPORTED_LANGUAGES,
+    TEXT_FIELDS,
+    Library,
+    Pack,
+    Section,
+)
+
+# Limits. A content file is a few dozen KB of prose; anything far bigger is a mistake or an attack.
+MAX_FILE_BYTES = 256 * 1024
+MAX_DEPTH = 12  # the schema nests 5 levels; deeper is never a real content file
+MAX_TEXT_CHARS = 2000  # one field; Telegram's own limit is 4096 for the whole message
+MIN_KEY_POINTS, MAX_KEY_POINTS = 3, 6
+MIN_QUESTIONS, MAX_QUESTIONS = 5, 15
+CONTENT_SUFFIXES = (".yaml", ".yml")
+
+SECTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+SEED_FILE_NAME = re.compile(r"^[A-Za-z0-9._-]+\.txt$")
+
+PACK_KEYS = {"id", "version", "title", "source", "urgent_help", "local_contacts"}
+SOURCE_KEYS = {"document", "file", "date", "place"}
+SECTION_KEYS = {"id", "source_lines", "related", "reviewed", *TEXT_FIELDS, *LIST_FIELDS}
+TOP_KEYS = {"pack", "sections"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a content file, located as precisely as the YAML allows."""
+
+    file: str
+    message: str
+    line: int | None = None
+    section: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        section = f" section '{self.section}'" if self.section else ""
+        field = f" {self.field}:" if self.field else ""
+        return f"{where}{section}:{field} {self.message}"
+
+
+class ContentError(Exception):
+    """The content has problems and was not loaded."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+Path_ = tuple[str | int, ...]
+
+
+class _Located:
+    """The parsed document plus a map from key paths to YAML line numbers (1-based)."""
+
+    def __init__(self, root: yaml.Node) -> None:
+        self.lines: dict[Path_, int] = {}
+        self.duplicates: list[tuple[Path_, int]] = []
+        self.too_deep: int | None = None
+        self._walk(root, ())
+
+    def line(self, path: Path_) -> int | None:
+        """The line of the deepest known node on `path`."""
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return None
+
+    def _walk(self, node: yaml.Node, path: Path_) -> None:
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if len(path) > MAX_DEPTH:
+            self.too_deep = self.too_deep or node.start_mark.line + 1
+            return
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                if key in seen:
+                    self.duplicates.append(((*path, key), key_node.start_mark.line + 1))
+                seen.add(key)
+                self.lines[(*path, key)] = key_node.start_mark.line + 1
+                self._walk(value_node, (*path, key))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self._walk(item, (*path, index))
+
+
+def read_content_dir(content_dir: Path) -> dict[str, bytes]:
+    """Every content file in `content_dir` (not in hidden folders), by file name, sorted."""
+    files = sorted(
+        path
+        for path in content_dir.iterdir()
+        if path.is_file() and path.suffix in CONTENT_SUFFIXES and not path.name.startswith(".")
+    )
+    return {path.name: path.read_bytes() for path in files}
+
+
+def load_library(content_dir: Path, seeds_dir: Path) -> Library:
+    """Load every pack in `content_dir`; raise ContentError listing every problem found."""
+    if not content_dir.is_dir():
+        raise ContentError([Problem(str(content_dir), "content folder not found")])
+    library, problems = build_library(read_content_dir(content_dir), seeds_dir, label=content_dir)
+    if problems or library is None:
+        raise ContentError(problems)
+    return library
+
+
+def build_library(
+    files: Mapping[str, bytes], seeds_dir: Path, *, label: Path | None = None
+) -> tuple[Library | None, list[Problem]]:
+    """Parse and check content files given as bytes by file name, then check them together."""
+    problems: list[Problem] = []
+    packs: list[Pack] = []
+    if not files:
+        problems.append(Problem(str(label or "content"), "no content files (*.yaml) found"))
+    for name, data in files.items():
+        shown = str(label / name) if label else name
+        pack, file_problems = parse_pack(shown, data, seeds_dir)
+        problems.extend(file_problems)
+        if pack is not None:
+            packs.append(pack)
+    problems.extend(_check_across_packs(packs))
+    if problems:
+        return None, problems
+    return Library(tuple(packs)), []
+
+
+def _check_across_packs(packs: Iterable[Pack]) -> list[Problem]:
+    problems: list[Problem] = []
+    pack_ids: dict[str, str] = {}
+    section_ids: dict[str, str] = {}
+    for pack in packs:
+        if pack.id in pack_ids:
+            problems.append(
+                Problem(pack.file_name, f"pack id '{pack.id}' is also used in {pack_ids[pack.id]}")
+            )
+        pack_ids.setdefault(pack.id, pack.file_name)
+        for section in pack.sections:
+            if section.id in section_ids and section_ids[section.id] != pack.file_name:
+                problems.append(
+                    Problem(
+                        pack.file_name,
+                        f"section id is also used in {section_ids[section.id]}",
+                        section=section.id,
+                        field="id",
+                    )
+                )
+            section_ids.setdefault(section.id, pack.file_name)
+    for pack in packs:
+        for section in pack.sections:
+            for related in section.related:
+                if related not in section_ids:
+                    problems.append(
+                        Problem(
+                            pack.file_name,
+                            f"'{related}' is not a section id",
+                            section=section.id,
+                            field="related",
+                        )
+                    )
+    return problems
+
+
+def _decode(name: str, data: bytes) -> tuple[str | None, list[Problem]]:
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [Problem(name, "contains NUL bytes: this looks like a binary file, not YAML")]
+    if len(data) > MAX_FILE_BYTES:
+        return None, [
+            Problem(
+                name, f"file is {len(data) // 1024} KB; the limit is {MAX_FILE_BYTES // 1024} KB"
+            )
+        ]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return None, [Problem(name, "the file is UTF-16; save it as UTF-8")]
+        return None, [
+            Problem(
+                name,
+                f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
+                "save the file as UTF-8",
+            )
+        ]
+    if "\x00" in text:
+        return None, [Problem(name, "contains NUL bytes: this looks like a binary file, not YAML")]
+    return text.removeprefix("\ufeff"), []
+
+
+def _parse_yaml(name: str, text: str) -> tuple[Any, _Located | None, list[Problem]]:
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1 if event.start_mark else None
+                return (
+                    None,
+                    None,
+                    [Problem(name, "YAML anchors and aliases (&, *) are not allowed", line)],
+                )
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        if root is None:
+            return None, None, [Problem(name, "file is empty")]
+        located = _Located(root)
+        if located.too_deep:
+            return (
+                None,
+                None,
+                [Problem(name, f"nested deeper than {MAX_DEPTH} levels", located.too_deep)],
+            )
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        reason = error.problem or error.context or "invalid YAML"
+        return None, None, [Problem(name, f"YAML syntax error: {reason}", line)]
+    except yaml.YAMLError as error:
+        return None, None, [Problem(name, f"YAML error: {error}")]
+    except RecursionError:
+        return None, None, [Problem(name, f"nested deeper than {MAX_DEPTH} levels")]
+    return data, located, []
+
+
+def parse_pack(name: str, data: bytes, seeds_dir: Path) -> tuple[Pack | None, list[Problem]]:
+    """Parse one content file; return the pack (None if unusable) and every problem in it."""
+    text, problems = _decode(name, data)
+    if text is None:
+        return None, problems
+    document, located, problems = _parse_yaml(name, text)
+    if located is None:
+        return None, problems
+    checker = _PackChecker(name, located, seeds_dir)
+    pack = checker.pack(document)
+    if checker.problems:
+        return None, checker.problems
+    return pack, []
+
+
+class _PackChecker:
+    """Turns a parsed document into a Pack, noting every problem instead of stopping at one."""
+
+    def __init__(self, name: str, located: _Located, seeds_dir: Path) -> None:
+        self.name = name
+        self.located = located
+        self.seeds_dir = seeds_dir
+        self.problems: list[Problem] = []
+        for path, line in located.duplicates:
+            self.problem(path, f"key '{path[-1]}' appears twice", line=line)
+
+    def problem(
+        self,
+        path: Path_,
+        message: str,
+        *,
+        section: str | None = None,
+        field: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        if field is None:
+            parts = path[2:] if path[:1] == ("sections",) else path
+            field = ".".join(str(part) for part in parts if not isinstance(part, int)) or None
+        self.problems.append(
+            Problem(self.name, message, line or self.located.line(path), section, field)
+        )
+
+    def pack(self, document: Any) -> Pack | None:
+        if not isinstance(document, dict):
+            self.problem(
+                (), f"the file must be a mapping with {sorted(TOP_KEYS)}, not {_kind(document)}"
+            )
+            return None
+        self._unknown_keys(document, TOP_KEYS, ())
+        header = document.get("pack")
+        if not isinstance(header, dict):
+            self.problem(("pack",), "missing or not a mapping")
+            header = {}
+        self._unknown_keys(header, PACK_KEYS, ("pack",))
+        pack_id = self._string(header, "id", ("pack",), pattern=SECTION_ID)
+        version = self._string(header, "version", ("pack",), coerce=True)
+        title = self._texts(header, "title", ("pack",), required=True)
+        urgent_help = self._texts(header, "urgent_help", ("pack",), required=False)
+        contacts = self._string_list(header, "local_contacts", ("pack",))
+        source = header.get("source")
+        if not isinstance(source, dict):
+            self.problem(("pack", "source"), "missing or not a mapping")
+            source = {}
+        self._unknown_keys(source, SOURCE_KEYS, ("pack", "source"))
+        document_name = self._string(source, "document", ("pack", "source"))
+        seed_file = self._string(source, "file", ("pack", "source"), pattern=SEED_FILE_NAME)
+        source_date = self._date(source, ("pack", "source"))
+        place = self._string(source, "place", ("pack", "source"), required=False)
+        seed_lines = self._seed_lines(seed_file)
+
+        raw_sections = document.get("sections")
+        sections: list[Section] = []
+        if not isinstance(raw_sections, list) or not raw_sections:
+            self.problem(("sections",), "missing, empty or not a list")
+            raw_sections = []
+        seen: set[str] = set()
+        for index, raw in enumerate(raw_sections):
+            section = self._section(raw, ("sections", index), pack_id or "", seed_lines)
+            if section is None:
+                continue
+            if section.id in seen:
+                self.problem(
+                    ("sections", index, "id"),
+                    "duplicate section id",
+                    section=section.id,
+                    field="id",
+                )
+            seen.add(section.id)
+            sections.append(section)
+        if self.problems:
+            return None
+        return Pack(
+            id=pack_id or "",
+            version=version or "",
+            file_name=self.name,
+            title=title,
+            source_document=document_name or "",
+            source_file=seed_file or "",
+            source_date=source_date or "",
+            source_place=place or "",
+            sections=tuple(sections),
+            urgent_help=urgent_help,
+            local_contacts=tuple(contacts),
+            loaded_at=datetime.now(UTC),
+        )
+
+    def _section(
+        self, raw: Any, path: Path_, pack_id: str, seed_lines: list[str] | None
+    ) -> Section | None:
+        if not isinstance(raw, dict):
+            self.problem(
+                path, f"each section must be a mapping, not {_kind(raw)}", field="sections"
+            )
+            return None
+        raw_id = raw.get("id")
+        section_id = raw_id if isinstance(raw_id, str) and raw_id else None
+        label = section_id or f"#{path[-1]}"
+        before = len(self.problems)
+        if section_id is None:
+            self.problem((*path, "id"), "missing or not text", section=label, field="id")
+        elif not SECTION_ID.match(section_id):
+            self.problem(
+                (*path, "id"),
+                "use lower-case letters, digits and '-' only (max 41 characters)",
+                section=label,
+                field="id",
+            )
+        for key in sorted(set(raw) - SECTION_KEYS, key=str):
+            self.problem(
+                (*path, key),
+                f"unknown field (allowed: {', '.join(sorted(SECTION_KEYS))})",
+                section=label,
+                field=str(key),
+            )
+
+        texts = {
+            name: self._texts(raw, name, path, required=name != "for_migrants", section=label)
+            for name in TEXT_FIELDS
+        }
+        lists = {name: self._lists(raw, name, path, section=label) for name in LIST_FIELDS}
+        self._count(lists["key_points"], MIN_KEY_POINTS, MAX_KEY_POINTS, path, "key_points", label)
+        self._count(lists["questions"], MIN_QUESTIONS, MAX_QUESTIONS, path, "questions", label)
+        lines = self._line_range(raw, path, label, seed_lines)
+        related = self._string_list(raw, "related", path, section=label)
+        if section_id in related:
+            self.problem(
+                (*path, "related"),
+                "a section cannot be related to itself",
+                section=label,
+                field="related",
+            )
+        reviewed = self._reviewed(raw, path, label)
+        if len(self.problems) > before or section_id is None or lines is None:
+            return None
+        return Section(
+            id=section_id,
+            pack_id=pack_id,
+            source_lines=lines,
+            title=texts["title"],
+            summary=texts["summary"],
+            for_migrants=texts["for_migrants"],
+            key_points=lists["key_points"],
+            keywords=lists["keywords"],
+            questions=lists["questions"],
+            related=tuple(related),
+            reviewed=reviewed,
+            original=original_wording(seed_lines or [], lines),
+        )
+
+    # --- field checks -------------------------------------------------------------------------
+
+    def _unknown_keys(self, mapping: dict[Any, Any], allowed: set[str], path: Path_) -> None:
+        for key in sorted(set(mapping) - allowed, key=str):
+            self.problem((*path, key), f"unknown field (allowed: {', '.join(sorted(allowed))})")
+
+    def _string(
+        self,
+        mapping: dict[str, Any],
+        key: str,
+        path: Path_,
+        *,
+        required: bool = True,
+        pattern: re.Pattern[str] | None = None,
+        coerce: bool = False,
+    ) -> str | None:
+        value = mapping.get(key)
+        if value is None:
+            if required:
+                self.problem((*path, key), "is missing")
+            return None
+        if coerce and isinstance(value, int | float):
+            value = str(value)
+        if not isinstance(value, str):
+            self.problem((*path, key), f"must be text, not {_kind(value)}")
+            return None
+        if not value.strip():
+            self.problem((*path, key), "is empty")
+            return None
+        if pattern is not None and not pattern.match(value):
+            self.problem((*path, key), f"'{value[:60]}' has characters that are not allowed here")
+            return None
+        return value.strip()
+
+    def _date(self, mapping: dict[str, Any], path: Path_) -> str | None:
+        value = mapping.get("date")
+        if isinstance(value, date):
+            return value.isoformat()
+        text = self._string(mapping, "date", path)
+        if text is None:
+            return None
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            self.problem((*path, "date"), f"'{text}' is not a date like 2017-11-08")
+            return None
+
+    def _language_map(
+        self, raw: dict[str, Any], name: str, path: Path_, section: str | None
+    ) -> dict[str, Any] | None:
+        value = raw.get(name)
+        if not isinstance(value, dict):
+            self.problem(
+                (*path, name),
+                f"must map language codes to text (e.g. en: ...), not {_kind(value)}",
+                section=section,
+                field=name,
+            )
+            return None
+        for lang in value:
+            if lang not in SUPPORTED_LANGUAGES:
+                self.problem(
+                    (*path, name, lang),
+                    f"unknown language code '{lang}' (supported: {', '.join(SUPPORTED_LANGUAGES)})",
+                    section=section,
+                    field=f"{name}.{lang}",
+                )
+        return value
+
+    def _texts(
+        self,
+        raw: dict[str, Any],
+        name: str,
+        path: Path_,
+        *,
+        required: bool,
+        section: str | None = None,
+    ) -> dict[str, str]:
+        if name not in raw and not required:
+            return {}
+        if name not in raw:
+            self.problem((*path, name), "is missing", section=section, field=name)
+            return {}
+        values = self._language_map(raw, name, path, section)
+        if values is None:
+            return {}
+        result: dict[str, str] = {}
+        for lang, text in values.items():
+            where = (*path, name, lang)
+            if not isinstance(text, str):
+                self.problem(
+                    where,
+                    f"must be text, not {_kind(text)}",
+                    section=section,
+                    field=f"{name}.{lang}",
+                )
+            elif not text.strip():
+                self.problem(where, "is empty", section=section, field=f"{name}.{lang}")
+            elif len(text) > MAX_TEXT_CHARS:
+                self.problem(
+                    where,
+                    f"is {len(text)} characters; keep it under {MAX_TEXT_CHARS}",
+                    section=section,
+                    field=f"{name}.{lang}",
+                )
+            elif lang in SUPPORTED_LANGUAGES:
+                result[lang] = text.strip()
+        if DEFAULT_LANGUAGE not in values and (required or values):
+            self.problem(
+                (*path, name), "English text (en) is required", section=section, field=name
+            )
+        return result
+
+    def _lists(
+        self, raw: dict[str, Any], name: str, path: Path_, *, section: str
+    ) -> dict[str, tuple[str, ...]]:
+        if name not in raw:
+            self.problem((*path, name), "is missing", section=section, field=name)
+            return {}
+        values = self._language_map(raw, name, path, section)
+        if values is None:
+            return {}
+        result: dict[str, tuple[str, ...]] = {}
+        for lang, items in values.items():
+            where = (*path, name, lang)
+            shown = f"{name}.{lang}"
+            if not isinstance(items, list):
+                self.problem(
+                    where,
+                    f"must be a list of text, not {_kind(items)}",
+                    section=section,
+                    field=shown,
+                )
+                continue
+            good = []
+            for index, item in enumerate(items):
+                if not isinstance(item, str) or not item.strip():
+                    self.problem(
+                        (*where, index),
+                        f"item {index + 1} must be non-empty text, not {_kind(item)}",
+                        section=section,
+                        field=shown,
+                    )
+                elif len(item) > MAX_TEXT_CHARS:
+                    self.problem(
+                        (*where, index),
+                        f"item {index + 1} is too long",
+                        section=section,
+                        field=shown,
+                    )
+                else:
+                    good.append(item.strip())
+            if lang in SUPPORTED_LANGUAGES:
+                result[lang] = tuple(good)
+        if not values.get(DEFAULT_LANGUAGE):
+            self.problem(
+                (*path, name), "English items (en) are required", section=section, field=name
+            )
+        return result
+
+    def _count(
+        self,
+        values: Mapping[str, tuple[str, ...]],
+        low: int,
+        high: int,
+        path: Path_,
+        name: str,
+        section: str,
+    ) -> None:
+        english = values.get(DEFAULT_LANGUAGE)
+        if english and not low <= len(english) <= high:
+            self.problem(
+                (*path, name, DEFAULT_LANGUAGE),
+                f"has {len(english)} items; write {low} to {high}",
+                section=section,
+                field=f"{name}.{DEFAULT_LANGUAGE}",
+            )
+
+    def _string_list(
+        self, raw: dict[str, Any], name: str, path: Path_, *, section: str | None = None
+    ) -> list[str]:
+        value = raw.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            self.problem((*path, name), "must be a list of text", section=section, field=name)
+            return []
+        return [item.strip() for item in value]
+
+    def _reviewed(self, raw: dict[str, Any], path: Path_, section: str) -> dict[str, bool]:
+        value = raw.get("reviewed", {})
+        if not isinstance(value, dict):
+            self.problem(
+                (*path, "reviewed"),
+                "must map language codes to true/false",
+                section=section,
+                field="reviewed",
+            )
+            return {}
+        result: dict[str, bool] = {}
+        for lang, flag in value.items():
+            if lang not in SUPPORTED_LANGUAGES or lang == DEFAULT_LANGUAGE:
+                self.problem(
+                    (*path, "reviewed", lang),
+                    f"'{lang}' is not a translated language",
+                    section=section,
+                    field="reviewed",
+                )
+            elif not isinstance(flag, bool):
+                self.problem(
+                    (*path, "reviewed", lang),
+                    "must be true or false",
+                    section=section,
+                    field="reviewed",
+                )
+            else:
+                result[lang] = flag
+        return result
+
+    def _line_range(
+        self, raw: dict[str, Any], path: Path_, section: str, seed_lines: list[str] | None
+    ) -> tuple[int, int] | None:
+        value = raw.get("source_lines")
+        where = (*path, "source_lines")
+        if (
+            not isinstance(value, list)
+            or len(value) != 2
+            or not all(isinstance(item, int) and not isinstance(item, bool) for item in value)
+        ):
+            self.problem(
+                where,
+                "must be two line numbers, like [197, 280]",
+                section=section,
+                field="source_lines",
+            )
+            return None
+        start, end = value
+        if start < 1 or end < start:
+            self.problem(
+                where,
+                f"[{start}, {end}] is not a range of lines",
+                section=section,
+                field="source_lines",
+            )
+            return None
+        if seed_lines is not None and end > len(seed_lines):
+            self.problem(
+                where,
+                f"[{start}, {end}] is outside the seed file, which has {len(seed_lines)} lines",
+                section=section,
+                field="source_lines",
+            )
+            return None
+        return start, end
+
+    def _seed_lines(self, seed_file: str | None) -> list[str] | None:
+        if seed_file is None:
+            return None
+        path = self.seeds_dir / seed_file
+        try:
+            return path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            self.problem(
+                ("pack", "source", "file"), f"seed file '{seed_file}' is not in {self.seeds_dir}"
+            )
+        except (OSError, UnicodeDecodeError) as error:
+            self.problem(
+                ("pack", "source", "file"), f"cannot read seed file '{seed_file}': {error}"
+            )
+        return None
+
+
+def original_wording(seed_lines: list[str], lines: tuple[int, int]) -> str:
+    """The seed text of a line range, re-flowed into paragraphs; the words are untouched.
+
+    The seed is a PDF extract: wrapped lines with blank lines between them. A line that ends a
+    sentence or clause, or is clearly shorter than the wrapped width, ends a paragraph.
+    """
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for raw in seed_lines[lines[0] - 1 : lines[1]]:
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        current.append(line)
+        if line.endswith((".", ":", ";", "***")) or len(line) < 60:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return "\n\n".join(paragraphs)
+
+
+def _kind(value: Any) -> str:
+    """A plain name for a YAML value's type, for messages."""
+    names = {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        type(None): "nothing",
+    }
+    for kind, name in names.items():
+        if isinstance(value, kind):
+            return name
+    if isinstance(value, int | float):
+        return "a number"
+    return type(value).__name__

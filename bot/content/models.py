@@ -1,0 +1,145 @@
+"""Content models: what a content pack holds once loaded. Frozen, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+# Languages the bot speaks (issue 7). English is the source and the fallback for everything.
+DEFAULT_LANGUAGE = "en"
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "ru", "id", "tl", "bn", "ne")
+
+# Field names, shared by the loader, the validator and the diff shown after an upload.
+TEXT_FIELDS: tuple[str, ...] = ("title", "summary", "for_migrants")
+LIST_FIELDS: tuple[str, ...] = ("key_points", "keywords", "questions")
+
+
+@dataclass(frozen=True)
+class Localized(Generic[T]):
+    """A value in the language asked for, or in English when that language is missing."""
+
+    value: T
+    lang: str
+    fallback: bool
+
+
+def pick(values: Mapping[str, T], lang: str) -> Localized[T]:
+    """Return the value for `lang`, falling back to English (marked as a fallback)."""
+    if values.get(lang):
+        return Localized(values[lang], lang, fallback=False)
+    return Localized(values[DEFAULT_LANGUAGE], DEFAULT_LANGUAGE, fallback=lang != DEFAULT_LANGUAGE)
+
+
+@dataclass(frozen=True, eq=False)
+class Section:
+    """One section of a source document, explained in plain language."""
+
+    id: str
+    pack_id: str
+    source_lines: tuple[int, int]
+    title: Mapping[str, str]
+    summary: Mapping[str, str]
+    key_points: Mapping[str, tuple[str, ...]]
+    keywords: Mapping[str, tuple[str, ...]]
+    questions: Mapping[str, tuple[str, ...]]
+    for_migrants: Mapping[str, str] = field(default_factory=dict)
+    related: tuple[str, ...] = ()
+    # Per translated language: True once a native speaker has checked it. English is the source.
+    reviewed: Mapping[str, bool] = field(default_factory=dict)
+    # The original wording, quoted from the seed file by `source_lines` when the pack was loaded.
+    original: str = ""
+
+    def languages(self) -> tuple[str, ...]:
+        """Languages this section has a summary in, English first."""
+        return tuple(lang for lang in SUPPORTED_LANGUAGES if self.summary.get(lang))
+
+    def is_reviewed(self, lang: str) -> bool:
+        """Whether the text in `lang` can be shown without the 'machine translation' note."""
+        return lang == DEFAULT_LANGUAGE or self.reviewed.get(lang, False)
+
+    def fields(self) -> dict[str, object]:
+        """The content fields by name, for comparing two versions of a section."""
+        return {
+            "title": dict(self.title),
+            "summary": dict(self.summary),
+            "key_points": dict(self.key_points),
+            "for_migrants": dict(self.for_migrants),
+            "keywords": dict(self.keywords),
+            "questions": dict(self.questions),
+            "related": self.related,
+            "source_lines": self.source_lines,
+            "reviewed": dict(self.reviewed),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Pack:
+    """One content file: a source document and its sections."""
+
+    id: str
+    version: str
+    file_name: str
+    title: Mapping[str, str]
+    source_document: str
+    source_file: str
+    source_date: str
+    source_place: str
+    sections: tuple[Section, ...]
+    urgent_help: Mapping[str, str] = field(default_factory=dict)
+    local_contacts: tuple[str, ...] = ()
+    loaded_at: datetime | None = None
+
+    def languages(self) -> tuple[str, ...]:
+        """Languages that at least one section of this pack is written in."""
+        found = {lang for section in self.sections for lang in section.languages()}
+        return tuple(lang for lang in SUPPORTED_LANGUAGES if lang in found)
+
+
+@dataclass(frozen=True, eq=False)
+class Library:
+    """Every loaded pack; what the bot serves. Replaced as a whole, never edited in place."""
+
+    packs: tuple[Pack, ...]
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """All sections in pack order, then document order."""
+        return tuple(section for pack in self.packs for section in pack.sections)
+
+    def section(self, section_id: str) -> Section | None:
+        """The section with this id, or None."""
+        return self._by_id.get(section_id)
+
+    def pack_of(self, section: Section) -> Pack:
+        """The pack a section belongs to."""
+        return next(pack for pack in self.packs if pack.id == section.pack_id)
+
+    @property
+    def urgent_help(self) -> Mapping[str, str]:
+        """The urgent-help note of the first pack that has one."""
+        for pack in self.packs:
+            if pack.urgent_help:
+                return pack.urgent_help
+        return {}
+
+    @property
+    def local_contacts(self) -> tuple[str, ...]:
+        """Local contacts from every pack, in pack order."""
+        return tuple(contact for pack in self.packs for contact in pack.local_contacts)
+
+    def languages(self) -> tuple[str, ...]:
+        """Languages any pack is written in."""
+        found = {lang for pack in self.packs for lang in pack.languages()}
+        return tuple(lang for lang in SUPPORTED_LANGUAGES if lang in found)
+
+    @property
+    def _by_id(self) -> dict[str, Section]:
+        cached: dict[str, Section] | None = self.__dict__.get("_by_id_cache")
+        if cached is None:
+            cached = {section.id: section for section in self.sections}
+            object.__setattr__(self, "_by_id_cache", cached)
+        return cached

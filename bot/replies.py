@@ -1,0 +1,210 @@
+"""Turn sections and match results into replies: text (Telegram HTML) and buttons.
+
+All escaping and message splitting happen here, so no front end can forget them.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.content.models import DEFAULT_LANGUAGE, Library, Section, pick
+from bot.i18n import t
+
+Route = Literal["command", "button", "text", "deeplink", "inline"]
+Decision = Literal["answer", "clarify", "none"]
+
+# Telegram refuses messages over 4096 characters; keep a margin for the notes we append.
+MESSAGE_LIMIT = 4000
+# Telegram allows 64 bytes of callback data; our payloads are "k:" plus a section id.
+MAX_PAYLOAD_BYTES = 64
+# How many related topics get their own button under a section.
+RELATED_BUTTONS = 2
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: what it says and the payload it sends back when pressed."""
+
+    label: str
+    payload: str
+
+
+Row = tuple[Button, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the statistics keep about one reply: never who asked, only what was served."""
+
+    route: Route
+    section_id: str | None
+    decision: Decision
+    score: float = 100.0
+    # Raw text, only when the bot could not answer; the stats store scrubs it before keeping it.
+    question: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to send: HTML text, rows of buttons, and what to record about it."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    outcome: Outcome | None = None
+    lang: str = DEFAULT_LANGUAGE
+
+
+def escape(text: str) -> str:
+    """Escape text for Telegram's HTML parse mode."""
+    return html.escape(text, quote=False)
+
+
+def section_button(section: Section, lang: str, *, kind: str = "s") -> Button:
+    """A button that opens a section (its summary, by default)."""
+    return Button(pick(section.title, lang).value, f"{kind}:{section.id}")
+
+
+def menu_buttons(library: Library, lang: str) -> tuple[tuple[Button, ...], ...]:
+    """One button per topic, one per row: titles are long and phones are narrow."""
+    return tuple((section_button(section, lang),) for section in library.sections)
+
+
+def menu_row(lang: str) -> tuple[Button, ...]:
+    """The single 'All topics' button that ends most replies."""
+    return (Button(t("btn_menu", lang), "t"),)
+
+
+def _notes(section: Section, lang: str, fallback: bool) -> list[str]:
+    if fallback:
+        return [f"<i>{escape(t('fallback_note', lang))}</i>"]
+    if not section.is_reviewed(lang):
+        return [f"<i>{escape(t('unreviewed_note', lang))}</i>"]
+    return []
+
+
+def _section_buttons(
+    section: Section, library: Library, lang: str, *, current: str
+) -> tuple[tuple[Button, ...], ...]:
+    first = []
+    if current != "s":
+        first.append(Button(t("btn_summary", lang), f"s:{section.id}"))
+    if current != "k":
+        first.append(Button(t("btn_key_points", lang), f"k:{section.id}"))
+    if current != "o":
+        first.append(Button(t("btn_original", lang), f"o:{section.id}"))
+    rows: list[tuple[Button, ...]] = [tuple(first)]
+    if lang != DEFAULT_LANGUAGE and not section.is_reviewed(lang) and current != "o":
+        rows.append((Button(t("btn_english", lang), f"{current}:{section.id}:en"),))
+    for related_id in section.related[:RELATED_BUTTONS]:
+        related = library.section(related_id)
+        if related is not None:
+            label = t("btn_related", lang, title=pick(related.title, lang).value)
+            rows.append((Button(label, f"s:{related.id}"),))
+    rows.append(menu_row(lang))
+    return tuple(rows)
+
+
+def section_summary(section: Section, library: Library, lang: str) -> tuple[str, Sequence[Row]]:
+    """A section's title and summary, with the note on unreviewed or missing translations."""
+    title = pick(section.title, lang)
+    summary = pick(section.summary, lang)
+    parts = [f"<b>{escape(title.value)}</b>", escape(summary.value)]
+    parts += _notes(section, lang, summary.fallback)
+    return "\n\n".join(parts), _section_buttons(section, library, lang, current="s")
+
+
+def key_points(section: Section, library: Library, lang: str) -> tuple[str, Sequence[Row]]:
+    """A section's key points as a bulleted list, and what they mean for a migrant."""
+    points = pick(section.key_points, lang)
+    title = pick(section.title, lang).value
+    parts = [f"<b>{escape(title)}: {escape(t('key_points_title', lang))}</b>"]
+    parts.append("\n".join(f"• {escape(point)}" for point in points.value))
+    if section.for_migrants:
+        meaning = pick(section.for_migrants, lang)
+        parts.append(f"<b>{escape(t('for_migrants_title', lang))}</b>\n{escape(meaning.value)}")
+    parts += _notes(section, lang, points.fallback)
+    return "\n\n".join(parts), _section_buttons(section, library, lang, current="k")
+
+
+def original(section: Section, library: Library, lang: str) -> tuple[str, Sequence[Row]]:
+    """The section's original wording, quoted exactly from the seed document."""
+    start, end = section.source_lines
+    heading = escape(t("original_title", lang, start=start, end=end))
+    # No <blockquote>: the wording of a long section is split over several messages, and a tag
+    # must never span a split.
+    text = f"<b>{heading}</b>\n\n{escape(section.original)}"
+    return text, _section_buttons(section, library, lang, current="o")
+
+
+def urgent_help(library: Library, lang: str) -> str:
+    """The urgent-help note from the content, with local contacts only if the content has them."""
+    if not library.urgent_help:
+        return ""
+    note = pick(library.urgent_help, lang).value
+    lines = [f"<b>⚠️ {escape(t('urgent_title', lang))}</b>", escape(note)]
+    lines += [f"• {escape(contact)}" for contact in library.local_contacts]
+    return "\n".join(lines)
+
+
+def join(*parts: str) -> str:
+    """Paragraphs joined with a blank line, skipping empty ones."""
+    return "\n\n".join(part for part in parts if part)
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split text into messages under `limit` characters, at paragraph, then line, then word
+    boundaries. Our HTML tags never span a paragraph, so every part stays valid HTML."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for piece in _pieces(text, limit):
+        candidate = f"{current}\n\n{piece}" if current else piece
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            parts.append(current)
+            current = piece
+    if current:
+        parts.append(current)
+    return [part for part in parts if part.strip()]
+
+
+def _pieces(text: str, limit: int) -> Iterable[str]:
+    """Paragraphs no longer than `limit`, cutting over-long ones at lines, then at spaces."""
+    for paragraph in text.split("\n\n"):
+        if len(paragraph) <= limit:
+            yield paragraph
+            continue
+        yield from _cut(paragraph, limit)
+
+
+def _cut(paragraph: str, limit: int) -> Iterable[str]:
+    current = ""
+    for word in paragraph.replace("\n", " \n").split(" "):
+        while len(word) > limit:  # a single "word" longer than a message: cut it hard
+            if current:
+                yield current
+                current = ""
+            cut = _safe_cut(word, limit)
+            yield word[:cut]
+            word = word[cut:]
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            yield current
+            current = word.lstrip("\n")
+    if current:
+        yield current
+
+
+def _safe_cut(word: str, limit: int) -> int:
+    """A cut position at or before `limit` that does not split an HTML entity like &amp;."""
+    amp = word.rfind("&", max(0, limit - 8), limit)
+    if amp != -1 and ";" in word[amp : limit + 8] and word.find(";", amp) >= limit:
+        return amp
+    return limit

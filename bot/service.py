@@ -1,0 +1,278 @@
+"""The conversation core: the use cases both front ends (Telegram, console) call.
+
+Input is a command, a free-text message or a button payload plus the user's language; output is
+a Reply. Nothing here knows about Telegram, SQLite or the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot import replies
+from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library, Section, pick
+from bot.i18n import catalogue, t
+from bot.matching import Matcher, MatchResult
+from bot.replies import Button, Outcome, Reply, Route, Row, escape, join
+
+
+@dataclass(frozen=True)
+class Command:
+    """A user command: its name and the catalogue key of its one-line description."""
+
+    name: str
+    description_key: str
+
+
+# The one list of user commands. It feeds both Telegram's command menu (setMyCommands) and /help,
+# and the README's command table is checked against it.
+USER_COMMANDS: tuple[Command, ...] = (
+    Command("start", "cmd_start"),
+    Command("topics", "cmd_topics"),
+    Command("help", "cmd_help"),
+    Command("about", "cmd_about"),
+    Command("privacy", "cmd_privacy"),
+    Command("forget", "cmd_forget"),
+    Command("language", "cmd_language"),
+    Command("subscribe", "cmd_subscribe"),
+    Command("unsubscribe", "cmd_unsubscribe"),
+)
+
+# Which view of a section each payload prefix opens.
+_VIEWS: dict[str, Callable[[Section, Library, str], tuple[str, Sequence[Row]]]] = {
+    "s": replies.section_summary,
+    "k": replies.key_points,
+    "o": replies.original,
+}
+
+# Free text longer than this is cut before matching: a question is never this long, and the
+# matcher's cost grows with the length of what it is given.
+MAX_QUESTION_CHARS = 500
+
+
+@dataclass(frozen=True)
+class InlineResult:
+    """One shareable article for inline mode: a section's title, a teaser and the full text."""
+
+    section_id: str
+    title: str
+    description: str
+    text: str
+
+
+@dataclass(frozen=True)
+class _Content:
+    """The library and the matcher built from it, swapped together as one object."""
+
+    library: Library
+    matcher: Matcher
+
+
+class Service:
+    """Answers users. Holds the live content; `swap` replaces it atomically."""
+
+    def __init__(
+        self,
+        library: Library,
+        matcher: Matcher | None = None,
+        *,
+        unmatched_retention_days: int = 90,
+        event_retention_days: int = 365,
+    ) -> None:
+        self._content = _Content(library, matcher or Matcher.build(library))
+        self.unmatched_retention_days = unmatched_retention_days
+        self.event_retention_days = event_retention_days
+
+    @property
+    def library(self) -> Library:
+        """The content being served now."""
+        return self._content.library
+
+    @property
+    def matcher(self) -> Matcher:
+        """The matcher built from the content being served now."""
+        return self._content.matcher
+
+    def swap(self, library: Library, matcher: Matcher | None = None) -> None:
+        """Serve new content. One assignment, so a question sees either the old or the new."""
+        self._content = _Content(library, matcher or Matcher.build(library))
+
+    # --- commands -----------------------------------------------------------------------------
+
+    def start(self, lang: str, payload: str | None = None) -> Reply:
+        """/start: welcome and topic menu; with a deep-link payload, open that section."""
+        content = self._content
+        if payload:
+            section = content.library.section(payload.strip().lower())
+            if section is not None:
+                return self._view("s", section, content.library, lang, route="deeplink")
+        text = join(escape(t("welcome", lang)), f"<i>{escape(t('privacy_note', lang))}</i>")
+        return Reply(
+            text,
+            replies.menu_buttons(content.library, lang),
+            Outcome("command", None, "answer") if not payload else None,
+            lang,
+        )
+
+    def topics(self, lang: str) -> Reply:
+        """/topics: the topic menu."""
+        library = self._content.library
+        return Reply(
+            escape(t("topics_title", lang)), replies.menu_buttons(library, lang), lang=lang
+        )
+
+    def help(self, lang: str) -> Reply:
+        """/help: every user command with its description, from USER_COMMANDS."""
+        lines = [f"<b>{escape(t('help_title', lang))}</b>"]
+        lines += [
+            f"/{command.name} - {escape(t(command.description_key, lang))}"
+            for command in USER_COMMANDS
+        ]
+        text = join("\n".join(lines), escape(t("help_footer", lang)))
+        return Reply(text, (replies.menu_row(lang),), lang=lang)
+
+    def commands(self, lang: str) -> list[tuple[str, str]]:
+        """(command, description) pairs for Telegram's command menu."""
+        return [(command.name, t(command.description_key, lang)) for command in USER_COMMANDS]
+
+    def about(self, lang: str) -> Reply:
+        """/about: the source document(s) behind the content."""
+        parts = [
+            t(
+                "about",
+                lang,
+                document=escape(pack.source_document),
+                place=escape(pack.source_place),
+                date=escape(pack.source_date),
+                version=escape(pack.version),
+            )
+            for pack in self._content.library.packs
+        ]
+        return Reply(join(*parts), (replies.menu_row(lang),), lang=lang)
+
+    def privacy(self, lang: str) -> Reply:
+        """/privacy: exactly what is kept, for how long, and how to delete it."""
+        text = t(
+            "privacy",
+            lang,
+            unmatched_days=self.unmatched_retention_days,
+            event_days=self.event_retention_days,
+        )
+        return Reply(text, (replies.menu_row(lang),), lang=lang)
+
+    def language_menu(self, lang: str) -> Reply:
+        """/language: one button per supported language, each named in its own language."""
+        buttons = tuple(
+            (Button(catalogue(code).get("language_name", code), f"l:{code}"),)
+            for code in SUPPORTED_LANGUAGES
+        )
+        return Reply(escape(t("language_prompt", lang)), buttons, lang=lang)
+
+    def unknown_command(self, lang: str) -> Reply:
+        """Any command we do not know (also what non-admins get for admin commands)."""
+        return Reply(escape(t("unknown_command", lang)), (replies.menu_row(lang),), lang=lang)
+
+    def text_only(self, lang: str) -> Reply:
+        """Stickers, photos, voice and the like: we read text only."""
+        return Reply(escape(t("text_only", lang)), (replies.menu_row(lang),), lang=lang)
+
+    def error(self, lang: str) -> Reply:
+        """What a user sees when something failed on our side: short, no details."""
+        return Reply(escape(t("error", lang)), (replies.menu_row(lang),), lang=lang)
+
+    # --- free text ----------------------------------------------------------------------------
+
+    def ask(self, text: str, lang: str) -> Reply:
+        """Answer a free-text question: a section, a choice of sections, or an honest no."""
+        content = self._content
+        question = text.strip()[:MAX_QUESTION_CHARS]
+        if not question:
+            return Reply(
+                escape(t("empty_question", lang)),
+                replies.menu_buttons(content.library, lang),
+                lang=lang,
+            )
+        result = content.matcher.match(question, lang)
+        reply_lang = self._reply_language(result, lang)
+        urgent = replies.urgent_help(content.library, reply_lang) if result.distress else ""
+        score = result.candidates[0].score if result.candidates else 0.0
+        if result.decision == "answer" and result.answer is not None:
+            section = content.library.section(result.answer)
+            if section is not None:
+                body, buttons = replies.section_summary(section, content.library, reply_lang)
+                return Reply(
+                    join(urgent, body),
+                    tuple(buttons),
+                    Outcome("text", section.id, "answer", score),
+                    reply_lang,
+                )
+        if result.decision == "clarify":
+            choices = [content.library.section(sid) for sid in result.alternatives]
+            rows = tuple(
+                (replies.section_button(section, reply_lang),) for section in choices if section
+            )
+            return Reply(
+                join(urgent, escape(t("clarify", reply_lang))),
+                (*rows, replies.menu_row(reply_lang)),
+                Outcome("text", None, "clarify", score, question),
+                reply_lang,
+            )
+        return Reply(
+            join(urgent, escape(t("no_answer", reply_lang))),
+            replies.menu_buttons(content.library, reply_lang),
+            Outcome("text", None, "none", score, question),
+            reply_lang,
+        )
+
+    def _reply_language(self, result: MatchResult, lang: str) -> str:
+        """Answer in the language of the question when it is clearly another supported one."""
+        # An English question from a user with another setting still gets their language:
+        # English words are common in every language's messages, so they prove little.
+        clearly_other = result.lang not in (lang, DEFAULT_LANGUAGE)
+        if clearly_other and result.lang in SUPPORTED_LANGUAGES and result.decision != "none":
+            return result.lang
+        return lang
+
+    def inline(self, query: str, lang: str, limit: int = 10) -> list[InlineResult]:
+        """Sections to offer in inline mode (`@bot remittances`): matches, or every topic."""
+        library = self._content.library
+        query = query.strip()[:MAX_QUESTION_CHARS]
+        if query:
+            result = self._content.matcher.match(query, lang)
+            ids = [candidate.section_id for candidate in result.candidates]
+            lang = result.lang if result.lang in SUPPORTED_LANGUAGES else lang
+        else:
+            ids = [section.id for section in library.sections]
+        found = [section for sid in ids[:limit] if (section := library.section(sid))]
+        return [self._inline_result(section, library, lang) for section in found]
+
+    def _inline_result(self, section: Section, library: Library, lang: str) -> InlineResult:
+        summary = pick(section.summary, lang).value
+        text, _ = replies.section_summary(section, library, lang)
+        teaser = summary if len(summary) <= 120 else summary[:117].rsplit(" ", 1)[0] + "..."
+        return InlineResult(section.id, pick(section.title, lang).value, teaser, text)
+
+    # --- buttons ------------------------------------------------------------------------------
+
+    def press(self, payload: str, lang: str) -> Reply:
+        """A button press. Payloads name sections by id, so they survive restarts and content
+        changes; anything we cannot read gets a fresh menu, never an error."""
+        library = self._content.library
+        kind, _, rest = payload.partition(":")
+        if kind == "t" and not rest:
+            return self.topics(lang)
+        section_id, _, view_lang = rest.partition(":")
+        section = library.section(section_id) if kind in _VIEWS else None
+        if section is not None and view_lang in ("", *SUPPORTED_LANGUAGES):
+            return self._view(kind, section, library, view_lang or lang, route="button")
+        return Reply(
+            escape(t("stale_menu", lang)),
+            replies.menu_buttons(library, lang),
+            lang=lang,
+        )
+
+    def _view(
+        self, kind: str, section: Section, library: Library, lang: str, *, route: Route
+    ) -> Reply:
+        text, buttons = _VIEWS[kind](section, library, lang)
+        return Reply(text, tuple(buttons), Outcome(route, section.id, "answer"), lang)

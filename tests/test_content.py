@@ -1,0 +1,245 @@
+"""The content loader and validator, the shipped content pack, and its faithfulness to the seed."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+
+import pytest
+import textstat
+
+from bot.content.loader import ContentError, build_library, load_library, original_wording
+from bot.content.models import DEFAULT_LANGUAGE, pick
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+SEEDS = ROOT / "seeds"
+DATA = Path(__file__).parent / "data"
+
+SECTION_IDS = [
+    "about",
+    "key-issues",
+    "asia-pacific",
+    "policies",
+    "human-rights",
+    "regular-pathways",
+    "cooperation",
+    "contributions",
+    "drivers",
+    "trafficking",
+    "civil-society",
+]
+
+# Each broken file, and the words its own message must contain.
+BROKEN_FILES = {
+    "01-syntax-error.yaml": ":18: YAML syntax error",
+    "02-not-a-mapping.yaml": "must be a mapping",
+    "03-empty.yaml": "file is empty",
+    "04-missing-summary.yaml": "section 'mini-remittances': summary: is missing",
+    "05-empty-summary.yaml": "summary.en: is empty",
+    "06-wrong-type-keypoints.yaml": "key_points.en: must be a list of text",
+    "07-duplicate-section-id.yaml": "id: duplicate section id",
+    "08-unknown-language.yaml": "unknown language code 'xx'",
+    "09-range-outside-seed.yaml": "outside the seed file, which has 690 lines",
+    "10-range-backwards.yaml": "[667, 594] is not a range of lines",
+    "11-alias-bomb.yaml": "anchors and aliases",
+    "12-not-utf8.yaml": "not UTF-8 text (byte 0xe9",
+    "13-unknown-field.yaml": "titel: unknown field",
+    "14-bad-section-id.yaml": "use lower-case letters, digits and '-' only",
+    "15-related-unknown.yaml": "'no-such-section' is not a section id",
+    "16-missing-pack-header.yaml": "pack: missing or not a mapping",
+    "17-missing-seed-file.yaml": "seed file 'no-such-seed.txt' is not in",
+    "18-too-few-questions.yaml": "questions.en: has 3 items; write 5 to 15",
+    "19-too-many-key-points.yaml": "key_points.en: has 8 items; write 3 to 6",
+    "20-missing-english.yaml": "title: English text (en) is required",
+    "21-duplicate-key.yaml": "key 'title' appears twice",
+    "22-bad-date.yaml": "is not a date like 2017-11-08",
+    "23-section-not-mapping.yaml": "each section must be a mapping",
+    "24-reviewed-not-bool.yaml": "reviewed: must be true or false",
+    "25-deeply-nested.yaml": "nested deeper than",
+    "26-tabs.yaml": "found character '\\t'",
+    "27-list-of-numbers.yaml": "item 1 must be non-empty text, not a number",
+    "28-section-id-missing.yaml": "id: missing or not text",
+    "29-binary.yaml": "looks like a binary file",
+    "30-huge.yaml": "the limit is 256 KB",
+    "31-utf16.yaml": "the file is UTF-16",
+}
+
+
+@pytest.fixture(scope="module")
+def library():
+    return load_library(CONTENT, SEEDS)
+
+
+def test_shipped_content_has_the_eleven_sections_in_order(library):
+    assert [section.id for section in library.sections] == SECTION_IDS
+
+
+def test_pack_header_names_source_date_and_version(library):
+    (pack,) = library.packs
+    assert "Chair's Summary" in pack.source_document
+    assert pack.source_date == "2017-11-08"
+    assert pack.version
+    assert (SEEDS / pack.source_file).is_file()
+
+
+def test_seed_is_an_unchanged_copy_of_the_shared_document():
+    shared = ROOT.parent / "shared" / "seeds" / "chair-summary-asia-pacific-gcm-2017.txt"
+    if not shared.exists():
+        pytest.skip("the shared folder is not beside this checkout")
+    assert (SEEDS / shared.name).read_bytes() == shared.read_bytes()
+
+
+# The first words of each section in the seed, and the first words of the next section, which
+# must lie outside the range: together they show each range holds exactly its section's text.
+SECTION_OPENINGS = {
+    "about": "Chair’s Summary",
+    "key-issues": "General key issues on international migration",
+    "asia-pacific": "Importance of migration for the Asia-Pacific region",
+    "policies": "Policies to facilitate safe, orderly and regular migration",
+    "human-rights": "(a) Human rights of all migrants",
+    "regular-pathways": "(b) Irregular migration and regular pathways",
+    "cooperation": "(c) International cooperation and governance",
+    "contributions": "(d) Contributions of migrants and diasporas",
+    "drivers": "(e) Addressing drivers of migration",
+    "trafficking": "(f) Smuggling of migrants, trafficking in persons",
+    "civil-society": "Civil society input",
+}
+
+
+@pytest.mark.parametrize("section_id", SECTION_IDS)
+def test_source_range_holds_that_sections_text(library, section_id):
+    section = library.section(section_id)
+    assert section.original.startswith(SECTION_OPENINGS[section_id])
+    others = [text for other, text in SECTION_OPENINGS.items() if other != section_id]
+    assert not any(opening in section.original for opening in others)
+
+
+def test_ranges_cover_the_whole_seed_without_gaps(library):
+    seed_length = len((SEEDS / library.packs[0].source_file).read_text().splitlines())
+    ranges = [section.source_lines for section in library.sections]
+    assert ranges[0][0] == 1
+    assert ranges[-1][1] == seed_length
+    for (_, end), (start, _) in itertools.pairwise(ranges):
+        assert start == end + 1
+
+
+def test_original_wording_keeps_every_word_of_the_seed(library):
+    seed = (SEEDS / library.packs[0].source_file).read_text().splitlines()
+    for section in library.sections:
+        start, end = section.source_lines
+        words = " ".join(seed[start - 1 : end]).split()
+        assert section.original.split() == words
+
+
+def test_original_wording_reflows_wrapped_lines_into_paragraphs():
+    lines = [
+        "A sentence that was wrapped by the PDF extract at a width of about ninety",
+        "",
+        "characters.",
+        "",
+        "Next.",
+    ]
+    assert original_wording(lines, (1, 5)) == (
+        "A sentence that was wrapped by the PDF extract at a width of about ninety "
+        "characters.\n\nNext."
+    )
+
+
+@pytest.mark.parametrize("section_id", SECTION_IDS)
+def test_english_summary_is_plain_and_the_right_length(library, section_id):
+    summary = library.section(section_id).summary[DEFAULT_LANGUAGE]
+    assert textstat.flesch_kincaid_grade(summary) <= 8
+    assert 60 <= len(summary.split()) <= 120
+
+
+@pytest.mark.parametrize("section_id", SECTION_IDS)
+def test_each_section_has_what_users_need(library, section_id):
+    section = library.section(section_id)
+    assert 3 <= len(section.key_points["en"]) <= 6
+    assert 5 <= len(section.questions["en"]) <= 15
+    assert len(section.keywords["en"]) >= 5
+    assert len(section.title["en"]) <= 60
+    assert all(library.section(related) for related in section.related)
+
+
+def test_keywords_include_everyday_words(library):
+    words = {kw.lower() for section in library.sections for kw in section.keywords["en"]}
+    for everyday in ("boss", "passport", "agent", "money home"):
+        assert any(everyday in word for word in words), everyday
+
+
+def test_urgent_help_does_not_invent_phone_numbers(library):
+    note = library.urgent_help["en"]
+    assert "emergency" in note
+    assert "embassy" in note or "consulate" in note
+    assert not any(char.isdigit() for char in note)
+
+
+def test_english_fallback_is_marked():
+    values = {"en": "Hello", "ru": "Привет"}
+    assert pick(values, "ru").value == "Привет"
+    fallback = pick(values, "bn")
+    assert (fallback.value, fallback.lang, fallback.fallback) == ("Hello", "en", True)
+    assert pick(values, "en").fallback is False
+
+
+def test_small_good_pack_loads():
+    files = {"mini.yaml": (DATA / "good" / "mini.yaml").read_bytes()}
+    library, problems = build_library(files, SEEDS)
+    assert problems == []
+    assert [section.id for section in library.sections] == ["mini-remittances", "mini-trafficking"]
+
+
+def test_there_is_a_broken_file_for_every_expected_message():
+    assert sorted(path.name for path in (DATA / "bad").iterdir()) == sorted(BROKEN_FILES)
+
+
+@pytest.mark.parametrize(("name", "message"), sorted(BROKEN_FILES.items()))
+def test_each_broken_file_is_refused_with_its_own_message(name, message):
+    data = (DATA / "bad" / name).read_bytes()
+    library, problems = build_library({name: data}, SEEDS)
+    assert library is None
+    assert problems, name
+    text = "\n".join(str(problem) for problem in problems)
+    assert message in text
+    assert text.startswith(name)
+
+
+def test_broken_messages_are_all_different():
+    first_lines = set()
+    for name in BROKEN_FILES:
+        _, problems = build_library({name: (DATA / "bad" / name).read_bytes()}, SEEDS)
+        first_lines.add(str(problems[0]).split(" ", 1)[1])
+    assert len(first_lines) == len(BROKEN_FILES)
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    text = (DATA / "good" / "mini.yaml").read_text()
+    text = text.replace("en: Money sent home", 'en: ""').replace('date: "2017-11-08"', "date: soon")
+    _, problems = build_library({"two.yaml": text.encode()}, SEEDS)
+    messages = [str(problem) for problem in problems]
+    assert any("title.en: is empty" in message for message in messages)
+    assert any("not a date" in message for message in messages)
+
+
+def test_section_ids_must_be_unique_across_files():
+    mini = (DATA / "good" / "mini.yaml").read_bytes()
+    other = mini.replace(b"id: mini\n", b"id: mini-copy\n")
+    _, problems = build_library({"a.yaml": mini, "b.yaml": other}, SEEDS)
+    assert any("section id is also used in a.yaml" in str(problem) for problem in problems)
+
+
+def test_load_library_raises_with_every_problem(tmp_path):
+    shutil.copy(DATA / "bad" / "05-empty-summary.yaml", tmp_path / "x.yaml")
+    with pytest.raises(ContentError) as raised:
+        load_library(tmp_path, SEEDS)
+    assert "summary.en: is empty" in str(raised.value)
+
+
+def test_hidden_history_folder_is_not_loaded(tmp_path):
+    shutil.copy(DATA / "good" / "mini.yaml", tmp_path / "mini.yaml")
+    (tmp_path / ".history").mkdir()
+    shutil.copy(DATA / "bad" / "05-empty-summary.yaml", tmp_path / ".history" / "mini.yaml")
+    assert len(load_library(tmp_path, SEEDS).sections) == 2
