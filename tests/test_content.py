@@ -58,7 +58,7 @@ BROKEN_FILES = {
     "23-section-not-mapping.yaml": "each section must be a mapping",
     "24-reviewed-not-bool.yaml": "reviewed: must be true or false",
     "25-deeply-nested.yaml": "nested deeper than",
-    "26-tabs.yaml": "found character '\\t'",
+    "26-tabs.yaml": ":17: indented with a tab",
     "27-list-of-numbers.yaml": "item 1 must be non-empty text, not a number",
     "28-section-id-missing.yaml": "id: missing or not text",
     "29-binary.yaml": "looks like a binary file",

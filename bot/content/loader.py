@@ -33,6 +33,9 @@ MIN_KEY_POINTS, MAX_KEY_POINTS = 3, 6
 MIN_QUESTIONS, MAX_QUESTIONS = 5, 15
 CONTENT_SUFFIXES = (".yaml", ".yml")
 
+# The C parser (libyaml) is several times faster; PyYAML wheels ship it, source builds may not.
+_YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 SECTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 SEED_FILE_NAME = re.compile(r"^[A-Za-z0-9._-]+\.txt$")
 
@@ -208,8 +211,11 @@ def _decode(name: str, data: bytes) -> tuple[str | None, list[Problem]]:
 
 
 def _parse_yaml(name: str, text: str) -> tuple[Any, _Located | None, list[Problem]]:
+    for number, line in enumerate(text.splitlines(), 1):
+        if "\t" in line[: len(line) - len(line.lstrip())]:
+            return None, None, [Problem(name, "indented with a tab; YAML needs spaces", number)]
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=_YamlLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 line = event.start_mark.line + 1 if event.start_mark else None
                 return (
@@ -217,7 +223,7 @@ def _parse_yaml(name: str, text: str) -> tuple[Any, _Located | None, list[Proble
                     None,
                     [Problem(name, "YAML anchors and aliases (&, *) are not allowed", line)],
                 )
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_YamlLoader)
         if root is None:
             return None, None, [Problem(name, "file is empty")]
         located = _Located(root)
@@ -227,7 +233,7 @@ def _parse_yaml(name: str, text: str) -> tuple[Any, _Located | None, list[Proble
                 None,
                 [Problem(name, f"nested deeper than {MAX_DEPTH} levels", located.too_deep)],
             )
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YamlLoader)  # CSafeLoader or SafeLoader
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None

@@ -1,0 +1,435 @@
+"""Content changes while the bot runs: admin uploads, /reload, /rollback, /content.
+
+All file I/O for changing content lives here. Every change goes the same way: build the whole
+library as it would be after the change with the same loader the bot starts with
+(`build_library`), build the matcher from it, and only if both succeed write the file and swap
+the live content in the `Service`. A change that fails leaves the disk and the live content
+exactly as they were.
+
+    manager = ContentManager(settings.content_dir, settings.seeds_dir, service)
+    if size > MAX_UPLOAD_BYTES: ...                       # refuse before downloading
+    result = await asyncio.to_thread(manager.apply_upload, document.file_name, data)
+    await message.reply_text(result.describe())
+
+The methods are synchronous and thread-safe (one `threading.Lock` serialises every change).
+Parsing and building the matcher take a noticeable fraction of a second, so async callers run
+them in a worker thread with `asyncio.to_thread`, which keeps the event loop answering users.
+Questions asked meanwhile are answered from the old content until the one-assignment swap, then
+from the new.
+
+Files: a content file is replaced by writing a temporary file in the same folder, fsync, then
+`os.replace` and an fsync of the folder, so a crash leaves either the old or the new file, never
+half of one. The version being replaced is first copied to
+`<content_dir>/.history/<name>.<UTC timestamp>.yaml`; the loader ignores hidden folders.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.content.loader import build_library, read_content_dir
+from bot.content.models import Library, Pack
+from bot.matching import Matcher
+from bot.service import Service
+
+log = logging.getLogger("bot.content.updates")
+
+# Telegram lets a bot download files up to 20 MB; content files are a few dozen KB. The loader
+# refuses files over its own limit (256 KB) with a clear message; this cap only stops us from
+# downloading or parsing anything absurd.
+MAX_UPLOAD_BYTES = 512 * 1024
+HISTORY_DIR = ".history"
+CONTENT_SUFFIX = ".yaml"
+MAX_STEM_CHARS = 64
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%S%fZ"  # sorts as text in time order
+_HISTORY_NAME = re.compile(r"^(?P<stem>.+)\.(?P<version>(?P<stamp>\d{8}T\d{12}Z)(?:-\d+)?)\.yaml$")
+
+
+def safe_file_name(upload_name: str) -> str | None:
+    """Reduce an uploaded file's name to `<letters, digits, - and _>.yaml`, or None if unusable.
+
+    Reduced safely (the result always stays inside the content folder):
+      - folder parts are dropped: `../../x.yaml`, `/etc/x.yaml` and `..\\x.yaml` become `x.yaml`;
+      - `.yml` becomes `.yaml`, and the ending is matched case-insensitively (`X.YAML` -> `X.yaml`);
+      - any run of other characters (spaces, dots, non-Latin letters) becomes one `-`, and `-`/`_`
+        at either end are trimmed: `my pack v2.yaml` -> `my-pack-v2.yaml`;
+      - the name before `.yaml` is cut to 64 characters.
+
+    Refused (None): an empty name; any ending other than `.yaml`/`.yml` (`x.txt`, `x.yaml.exe`,
+    no ending); a hidden name starting with `.` (`.hidden.yaml`, `.yaml`): the loader ignores
+    hidden files, so such a pack would never load; and a name with nothing left once reduced.
+    """
+    base = re.split(r"[/\\]", upload_name)[-1].strip()
+    if not base or base.startswith("."):
+        return None
+    stem, dot, suffix = base.rpartition(".")
+    if not dot or suffix.lower() not in ("yaml", "yml"):
+        return None
+    cleaned = _UNSAFE.sub("-", stem).strip("-_")[:MAX_STEM_CHARS].rstrip("-_")
+    return f"{cleaned}{CONTENT_SUFFIX}" if cleaned else None
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What a content change did: whether it went live, its problems, and what it changed."""
+
+    ok: bool
+    file_name: str | None = None
+    problems: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    # Section id -> names of the fields that changed (as in `Section.fields()`).
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+    # When the change went live (None if it did not); part of an announcement's id.
+    at: datetime | None = None
+    # The history file the replaced version was kept in, if any.
+    kept_as: str | None = None
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether any section was added, changed or removed."""
+        return bool(self.added or self.changed or self.removed)
+
+    def describe(self) -> str:
+        """A short plain-English message for the admin who made the change."""
+        target = f" {self.file_name}" if self.file_name else ""
+        if not self.ok:
+            lines = [f"Not applied{target}: nothing was changed. Problems:"]
+            lines += [f"- {problem}" for problem in self.problems]
+            return "\n".join(lines)
+        if not self.has_changes:
+            return f"Done{target}: no section changed."
+        lines = [f"Live now{target}."]
+        if self.added:
+            lines.append(f"Added: {', '.join(self.added)}")
+        if self.changed:
+            parts = [f"{sid} ({', '.join(names)})" for sid, names in self.changed.items()]
+            lines.append(f"Changed: {'; '.join(parts)}")
+        if self.removed:
+            lines.append(f"Removed: {', '.join(self.removed)}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    """One live pack, as /content lists it."""
+
+    file_name: str
+    pack_id: str
+    version: str
+    sections: int
+    languages: tuple[str, ...]
+    loaded_at: datetime | None
+    # The file on disk is no longer the version being served (edited or deleted without /reload).
+    changed_on_disk: bool = False
+
+
+@dataclass(frozen=True)
+class HistoryVersion:
+    """A previous version of a content file, kept in the history folder."""
+
+    file_name: str  # the content file it is a version of
+    version: str  # the timestamp in its name; what `rollback(..., version=)` accepts
+    path: Path
+    saved_at: datetime
+
+
+def diff_libraries(old: Library, new: Library) -> tuple[list[str], dict[str, list[str]], list[str]]:
+    """Sections added, changed (with the names of the fields that changed) and removed."""
+    added = [section.id for section in new.sections if old.section(section.id) is None]
+    removed = [section.id for section in old.sections if new.section(section.id) is None]
+    changed: dict[str, list[str]] = {}
+    for section in new.sections:
+        before = old.section(section.id)
+        if before is None:
+            continue
+        old_fields, new_fields = before.fields(), section.fields()
+        names = [name for name in new_fields if new_fields[name] != old_fields.get(name)]
+        if names:
+            changed[section.id] = names
+    return added, changed, removed
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable (POSIX; a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that a crash leaves the old or the new file, never half."""
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    _fsync_dir(path.parent)
+
+
+class ContentManager:
+    """Validates and applies content changes, keeps file history, swaps the live content.
+
+    Every public method is synchronous and holds one threading lock while it works, so two
+    changes never interleave; call them from async code with `asyncio.to_thread`.
+    """
+
+    def __init__(self, content_dir: Path, seeds_dir: Path, service: Service) -> None:
+        self.content_dir = Path(content_dir)
+        self.seeds_dir = Path(seeds_dir)
+        self.service = service
+        self._lock = threading.Lock()
+        # File name -> digest of the bytes the live pack was built from. The service was loaded
+        # from this folder just before; a file that differs now was edited since.
+        self._live_digests: dict[str, str] = {}
+        if self.content_dir.is_dir():
+            on_disk = read_content_dir(self.content_dir)
+            live_names = {Path(pack.file_name).name for pack in service.library.packs}
+            self._live_digests = {
+                name: _digest(data) for name, data in on_disk.items() if name in live_names
+            }
+
+    @property
+    def history_dir(self) -> Path:
+        """Where replaced versions of content files are kept."""
+        return self.content_dir / HISTORY_DIR
+
+    # --- changes ------------------------------------------------------------------------------
+
+    def apply_upload(self, upload_name: str, data: bytes) -> UpdateResult:
+        """Validate an uploaded content file with the whole library; if it is valid, make it live.
+
+        The file is added, or replaces the file of the same (safe) name. On any problem nothing
+        changes on disk or in memory and the problems are returned.
+        """
+        name = safe_file_name(upload_name)
+        if name is None:
+            return UpdateResult(
+                False,
+                None,
+                [
+                    f"{upload_name[:80]!r} cannot be used as a content file name: send a .yaml "
+                    "file "
+                    "named with Latin letters, digits, '-' and '_' (not starting with '.')"
+                ],
+            )
+        if len(data) > MAX_UPLOAD_BYTES:
+            return UpdateResult(
+                False,
+                name,
+                [
+                    f"{name}: the file is {len(data) // 1024} KB; uploads are limited to "
+                    f"{MAX_UPLOAD_BYTES // 1024} KB"
+                ],
+            )
+        with self._lock:
+            return self._change(name, data)
+
+    def reload(self) -> UpdateResult:
+        """Re-read the content folder (after a git deploy, /reload or SIGHUP) and serve it.
+
+        With any problem the live content stays as it is and the problems are returned.
+        """
+        with self._lock:
+            try:
+                files = read_content_dir(self.content_dir)
+            except OSError as error:
+                return UpdateResult(False, None, [f"cannot read {self.content_dir}: {error}"])
+            return self._go_live(files, None, write=None)
+
+    def rollback(self, file_name: str, version: str | None = None) -> UpdateResult:
+        """Restore the newest kept version of `file_name` that differs from the current one.
+
+        The current version is kept in the history first, so a second rollback undoes the first.
+        `version` (a timestamp from `history()`) picks an older version instead.
+        """
+        name = safe_file_name(file_name)
+        if name is None:
+            return UpdateResult(False, None, [f"{file_name[:80]!r} is not a content file name"])
+        with self._lock:
+            target = self.content_dir / name
+            current = target.read_bytes() if target.is_file() else None
+            versions = self._history(name)
+            if version is not None:
+                versions = [kept for kept in versions if kept.version == version]
+                if not versions:
+                    return UpdateResult(False, name, [f"{name} has no kept version {version}"])
+            for kept in reversed(versions):
+                try:
+                    data = kept.path.read_bytes()
+                except OSError as error:
+                    return UpdateResult(False, name, [f"cannot read {kept.path.name}: {error}"])
+                if data != current or version is not None:
+                    return self._change(name, data)
+            if not versions:
+                return UpdateResult(False, name, [f"{name} has no earlier version to restore"])
+            return UpdateResult(
+                False, name, [f"every kept version of {name} is the same as the current one"]
+            )
+
+    # --- information --------------------------------------------------------------------------
+
+    def packs_overview(self) -> list[PackInfo]:
+        """The live packs for /content: file, id, version, sections, languages, when loaded."""
+        try:
+            on_disk = {
+                name: _digest(data) for name, data in read_content_dir(self.content_dir).items()
+            }
+        except OSError:
+            on_disk = {}
+        infos = []
+        for pack in self.service.library.packs:
+            name = Path(pack.file_name).name
+            live = self._live_digests.get(name)
+            infos.append(
+                PackInfo(
+                    file_name=name,
+                    pack_id=pack.id,
+                    version=pack.version,
+                    sections=len(pack.sections),
+                    languages=pack.languages(),
+                    loaded_at=pack.loaded_at,
+                    changed_on_disk=live is not None and on_disk.get(name) != live,
+                )
+            )
+        return infos
+
+    def history(self, file_name: str) -> list[HistoryVersion]:
+        """Kept versions of a content file, oldest first."""
+        name = safe_file_name(file_name)
+        return [] if name is None else self._history(name)
+
+    # --- internals (called with the lock held) ------------------------------------------------
+
+    def _history(self, name: str) -> list[HistoryVersion]:
+        stem = name.removesuffix(CONTENT_SUFFIX)
+        if not self.history_dir.is_dir():
+            return []
+        versions = []
+        for path in self.history_dir.iterdir():
+            match = _HISTORY_NAME.match(path.name)
+            if match is None or match["stem"] != stem or not path.is_file():
+                continue
+            saved_at = datetime.strptime(match["stamp"], _TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+            versions.append(HistoryVersion(name, match["version"], path, saved_at))
+        return sorted(versions, key=lambda kept: (kept.saved_at, len(kept.version), kept.version))
+
+    def _change(self, name: str, data: bytes) -> UpdateResult:
+        """Validate the folder with `name` set to `data`; if valid, write it and go live."""
+        try:
+            files = read_content_dir(self.content_dir)
+        except OSError as error:
+            return UpdateResult(False, name, [f"cannot read {self.content_dir}: {error}"])
+        target = self.content_dir / name
+        if target.exists() and not target.is_file():
+            return UpdateResult(False, name, [f"{name} exists and is not a file"])
+        if files.get(name) == data and self._live_digests.get(name) == _digest(data):
+            return UpdateResult(True, name, at=None)
+        files[name] = data
+        # Sorted like `read_content_dir`, so packs are served in the order a restart loads them.
+        return self._go_live(dict(sorted(files.items())), name, write=data)
+
+    def _go_live(
+        self, files: dict[str, bytes], name: str | None, *, write: bytes | None
+    ) -> UpdateResult:
+        """Build library and matcher from `files`; if both work, write `write` to `name`, swap."""
+        library, problems = build_library(files, self.seeds_dir)
+        if library is None or problems:
+            return UpdateResult(False, name, [str(problem) for problem in problems])
+        library = self._keep_load_times(library, files)
+        try:
+            matcher = Matcher.build(library)
+        except Exception as error:  # the content must never go live without a working index
+            log.exception("content: building the matcher failed")
+            return UpdateResult(
+                False,
+                name,
+                [f"the search index could not be built: {type(error).__name__}: {error}"],
+            )
+        kept_as = None
+        if name is not None and write is not None:
+            try:
+                kept_as = self._write(name, write)
+            except OSError as error:
+                log.exception("content: writing %s failed", name)
+                return UpdateResult(False, name, [f"could not save {name}: {error}"])
+        old = self.service.library
+        self.service.swap(library, matcher)
+        self._live_digests = {pack_name: _digest(files[pack_name]) for pack_name in files}
+        added, changed, removed = diff_libraries(old, library)
+        at = datetime.now(UTC)
+        log.info(
+            "content: live now (%s): %d added, %d changed, %d removed",
+            name or "reload",
+            len(added),
+            len(changed),
+            len(removed),
+        )
+        return UpdateResult(True, name, [], added, changed, removed, at, kept_as)
+
+    def _keep_load_times(self, library: Library, files: Mapping[str, bytes]) -> Library:
+        """Packs whose file did not change keep the time they first went live."""
+        before = {Path(pack.file_name).name: pack for pack in self.service.library.packs}
+        packs: list[Pack] = []
+        for pack in library.packs:
+            old = before.get(pack.file_name)
+            same = old is not None and self._live_digests.get(pack.file_name) == _digest(
+                files[pack.file_name]
+            )
+            packs.append(replace(pack, loaded_at=old.loaded_at) if same and old else pack)
+        return Library(tuple(packs))
+
+    def _write(self, name: str, data: bytes) -> str | None:
+        """Keep the current version of `name` in the history, then replace it with `data`."""
+        target = self.content_dir / name
+        kept_as = None
+        if target.is_file():
+            self.history_dir.mkdir(exist_ok=True)
+            stamp = datetime.now(UTC).strftime(_TIMESTAMP_FORMAT)
+            stem = name.removesuffix(CONTENT_SUFFIX)
+            kept = self.history_dir / f"{stem}.{stamp}{CONTENT_SUFFIX}"
+            counter = 1
+            while kept.exists():
+                kept = self.history_dir / f"{stem}.{stamp}-{counter}{CONTENT_SUFFIX}"
+                counter += 1
+            write_atomically(kept, target.read_bytes())
+            kept_as = f"{HISTORY_DIR}/{kept.name}"
+        try:
+            write_atomically(target, data)
+        except OSError:
+            if kept_as is not None:  # the change did not happen: keep no trace of it
+                with contextlib.suppress(OSError):
+                    (self.content_dir / kept_as).unlink()
+            raise
+        return kept_as
