@@ -42,7 +42,7 @@ def test_console_answers_piped_questions_one_block_per_line():
 
 
 def test_console_button_numbers_open_key_points_and_original_words():
-    result = run("console", stdin="/start trafficking\n2\n")
+    result = run("console", stdin="/start trafficking\n1\n")
     assert result.returncode == 0, result.stderr
     assert "Key points" in result.stdout
     assert "•" in result.stdout

@@ -1,0 +1,148 @@
+"""Benchmark the section matcher: index build time and memory, per-question latency.
+
+Usage:
+    .venv/bin/python benchmarks/bench_match.py
+
+Two contents: the shipped one (content/ + seeds/) and a synthetic one of 2,000 sections made
+by recombining the shipped sections' real sentences, keywords and questions (fixed seed, so
+runs compare). Questions: the dev eval set when it is there, plus questions made from the
+content with typos and filler. Every question is timed once on a freshly built matcher, so the
+figures include the cold look-ups a bot meets after start-up (warm repeats are faster).
+Targets: p99 < 2 ms at 11 sections, < 25 ms at 2,000 sections; build well under 1.5 s.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from dataclasses import replace
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.content.loader import load_library  # noqa: E402
+from bot.content.models import Library  # noqa: E402
+from bot.matching import Matcher  # noqa: E402
+
+EVAL_SET = Path("/work/shared/eval/dev-questions.yaml")
+SYNTHETIC_SECTIONS = 2000
+MADE_QUESTIONS = 400
+FILLER = ("hi", "please", "hey, what did they say about", "tell me about", "ok so", "")
+
+
+def synthetic_library(library: Library, count: int, rng: random.Random) -> Library:
+    """A library of `count` sections recombined from the real sections' text."""
+    real = library.sections
+    sentences = [part for s in real for part in s.summary["en"].split(". ") if part]
+    points = [point for s in real for point in s.key_points["en"]]
+    keywords = [word for s in real for word in s.keywords["en"]]
+    questions = [question for s in real for question in s.questions["en"]]
+    originals = [s.original for s in real if s.original]
+    sections = []
+    for number in range(count):
+        base = real[number % len(real)]
+        sections.append(
+            replace(
+                base,
+                id=f"synthetic-{number}",
+                title={"en": " ".join(rng.sample(keywords, 3))},
+                summary={"en": ". ".join(rng.sample(sentences, 6)) + "."},
+                key_points={"en": tuple(rng.sample(points, 4))},
+                keywords={"en": tuple(rng.sample(keywords, 20))},
+                questions={"en": tuple(rng.sample(questions, 10))},
+                for_migrants={"en": rng.choice(sentences)},
+                related=(),
+                original=rng.choice(originals)[: rng.randint(500, 3000)],
+            )
+        )
+    pack = replace(library.packs[0], id="synthetic", sections=tuple(sections))
+    return Library((pack,))
+
+
+def typo(word: str, rng: random.Random) -> str:
+    """The word with one letter dropped, doubled or swapped (words of 5+ letters)."""
+    if len(word) < 5 or not word.isalpha():
+        return word
+    at = rng.randrange(1, len(word) - 1)
+    kind = rng.choice(("drop", "double", "swap"))
+    if kind == "drop":
+        return word[:at] + word[at + 1 :]
+    if kind == "double":
+        return word[:at] + word[at] + word[at:]
+    return word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+
+
+def questions_for(library: Library, rng: random.Random) -> list[str]:
+    """The eval questions (if present) and questions made from the content."""
+    found: list[str] = []
+    if EVAL_SET.exists():
+        found = [item["q"] for item in yaml.safe_load(EVAL_SET.read_text(encoding="utf-8"))]
+    pool = [q for s in library.sections for q in (*s.questions["en"], *s.keywords["en"])]
+    for _ in range(MADE_QUESTIONS):
+        words = rng.choice(pool).split()
+        rng.shuffle(words)
+        words = [typo(word, rng) if rng.random() < 0.3 else word for word in words]
+        found.append(f"{rng.choice(FILLER)} {' '.join(words)}".strip())
+    found.append("x" * 4096)
+    found.append(" ".join(rng.choice(pool) for _ in range(60))[:4096])
+    return found
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of the sorted values fall (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def measure(name: str, library: Library, questions: list[str]) -> float:
+    """Print build time, memory and latency for one library; return p99 in ms."""
+    started = time.perf_counter()
+    matcher = Matcher.build(library)
+    build = time.perf_counter() - started
+    # Memory is measured on a second build: tracemalloc slows allocation-heavy code down a lot.
+    tracemalloc.start()
+    kept = Matcher.build(library)
+    retained, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del kept
+    times = []
+    for question in questions:
+        started = time.perf_counter()
+        matcher.match(question)
+        times.append((time.perf_counter() - started) * 1000)
+    p50, p99 = percentile(times, 0.50), percentile(times, 0.99)
+    sections = len(library.sections)
+    print(
+        f"{name}: {sections} sections, build {build * 1000:.0f} ms, index memory "
+        f"{retained / 1e6:.1f} MB (peak {peak / 1e6:.1f} MB); {len(times)} questions: "
+        f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {max(times):.2f} ms, "
+        f"mean {statistics.mean(times):.2f} ms"
+    )
+    return p99
+
+
+def main() -> None:
+    """Run both sizes and print the summary line last."""
+    rng = random.Random(2017)
+    started = time.perf_counter()
+    shipped = load_library(ROOT / "content", ROOT / "seeds")
+    print(f"content load: {(time.perf_counter() - started) * 1000:.0f} ms")
+    questions = questions_for(shipped, rng)
+    small = measure("shipped", shipped, questions)
+    synthetic = synthetic_library(shipped, SYNTHETIC_SECTIONS, rng)
+    large = measure("synthetic", synthetic, questions_for(synthetic, rng))
+    count = len(shipped.sections)
+    print(
+        f"bench_match: p99 {small:.2f} ms at {count} sections, "
+        f"{large:.2f} ms at {SYNTHETIC_SECTIONS} sections"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,483 @@
+"""The section matcher: what a user types -> which section, and whether to answer, ask or not."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.content.models import Library, Pack, Section
+from bot.distress import words
+from bot.matching import (
+    NONE_BELOW,
+    Candidate,
+    Matcher,
+    MatchResult,
+    decide,
+    detect_script_language,
+    terms,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def section(
+    section_id: str,
+    *,
+    title: dict[str, str],
+    summary: dict[str, str],
+    key_points: dict[str, list[str]],
+    keywords: dict[str, list[str]],
+    questions: dict[str, list[str]],
+) -> Section:
+    """A section written as in a content file: each field maps a language to its text."""
+    return Section(
+        id=section_id,
+        pack_id="test",
+        source_lines=(1, 2),
+        title=title,
+        summary=summary,
+        key_points={lang: tuple(items) for lang, items in key_points.items()},
+        keywords={lang: tuple(items) for lang, items in keywords.items()},
+        questions={lang: tuple(items) for lang, items in questions.items()},
+    )
+
+
+SECTIONS = (
+    section(
+        "remittances",
+        title={
+            "en": "Money sent home (remittances)",
+            "ru": "Денежные переводы домой",
+            "bn": "বাড়িতে টাকা পাঠানো (রেমিট্যান্স)",
+        },
+        summary={
+            "en": "Many families live on money that migrants send home. Sending it costs "
+            "too much: fees are high. Countries want cheaper, faster transfers.",
+            "ru": "Многие семьи живут на деньги, которые мигранты отправляют домой. "
+            "Переводы стоят слишком дорого.",
+            "bn": "অনেক পরিবার প্রবাসীদের পাঠানো টাকায় চলে। টাকা পাঠাতে খরচ অনেক বেশি।",
+        },
+        key_points={
+            "en": ["Remittances lift families out of poverty.", "Transfer fees should come down."]
+        },
+        keywords={
+            "en": [
+                "remittances",
+                "send money home",
+                "transfer fees",
+                "bank",
+                "mobile money",
+                "diaspora",
+            ],
+            "ru": ["денежные переводы", "отправить деньги домой", "комиссия за перевод"],
+            "bn": ["রেমিট্যান্স", "টাকা পাঠানো", "খরচ"],
+        },
+        questions={
+            "en": [
+                "how can i send money home cheaper?",
+                "why are transfer fees so high?",
+                "what did the meeting say about remittances?",
+            ],
+            "ru": ["как дешевле отправить деньги домой?"],
+            "bn": ["কীভাবে কম খরচে বাড়িতে টাকা পাঠাব?"],
+        },
+    ),
+    section(
+        "trafficking",
+        title={"en": "Trafficking, smuggling and forced labour", "ne": "मानव बेचबिखन र जबरजस्ती श्रम"},
+        summary={
+            "en": "Trafficking is a crime and a violation of human rights. Victims need "
+            "protection, shelter and the right to stay.",
+            "ne": "मानव बेचबिखन अपराध हो। पीडितलाई सुरक्षा र आश्रय चाहिन्छ।",
+        },
+        key_points={
+            "en": [
+                "Victims should be protected, not punished.",
+                "Smugglers and traffickers are organised crime.",
+            ]
+        },
+        keywords={
+            "en": [
+                "trafficking",
+                "human trafficking",
+                "smuggling",
+                "forced labour",
+                "modern slavery",
+                "victim",
+                "shelter",
+                "passport taken",
+            ],
+            "ne": ["मानव बेचबिखन", "जबरजस्ती श्रम", "पीडित"],
+        },
+        questions={
+            "en": [
+                "what is the difference between smuggling and trafficking?",
+                "can trafficking victims stay in the country?",
+            ],
+            "ne": ["मानव बेचबिखनबाट कसरी बच्ने?"],
+        },
+    ),
+    section(
+        "rights",
+        title={"en": "Your rights at work", "id": "Hak Anda di tempat kerja"},
+        summary={
+            "en": "Every migrant has human rights, with or without papers. Employers must "
+            "give a written contract and pay fair wages.",
+            "id": "Setiap migran punya hak asasi manusia. Majikan harus memberi kontrak "
+            "tertulis dan upah yang adil.",
+        },
+        key_points={"en": ["Equal treatment at work.", "Domestic work belongs in labour law."]},
+        keywords={
+            "en": [
+                "human rights",
+                "equal pay",
+                "written contract",
+                "employer",
+                "domestic worker",
+                "discrimination",
+                "health care",
+                "school",
+            ],
+            "id": ["hak asasi manusia", "upah yang sama", "kontrak tertulis", "majikan"],
+        },
+        questions={
+            "en": [
+                "can my employer keep my passport?",
+                "do i have rights without papers?",
+                "my employer gave me no contract, is that ok?",
+            ],
+            "id": ["apakah saya berhak atas upah yang sama?"],
+        },
+    ),
+    section(
+        "climate",
+        title={"en": "Climate change and disasters"},
+        summary={
+            "en": "Floods, storms and rising seas push people to move. Small island "
+            "states want help to adapt so people are not forced to leave."
+        },
+        key_points={"en": ["Migration should be a choice, not a necessity."]},
+        keywords={
+            "en": [
+                "climate change",
+                "natural disaster",
+                "flood",
+                "typhoon",
+                "small island states",
+                "Paris Agreement",
+            ]
+        },
+        questions={
+            "en": [
+                "what about climate change and migration?",
+                "do islands get help against rising seas?",
+            ]
+        },
+    ),
+    section(
+        "pathways",
+        title={
+            "en": "Legal ways to migrate and work",
+            "tl": "Legal na paraan para magtrabaho sa ibang bansa",
+        },
+        summary={
+            "en": "Countries should open more regular pathways: work visas, family "
+            "reunification and fair recruitment agencies.",
+            "tl": "Dapat magbukas ang mga bansa ng mas maraming legal na paraan para "
+            "magtrabaho sa ibang bansa.",
+        },
+        key_points={"en": ["Skills and diplomas should be recognised abroad."]},
+        keywords={
+            "en": [
+                "regular pathways",
+                "work visa",
+                "family reunification",
+                "recruitment agency",
+                "pre-departure orientation",
+                "skills recognition",
+            ],
+            "tl": ["legal na paraan", "work visa", "ahensya"],
+        },
+        questions={
+            "en": [
+                "how can i go to work abroad legally?",
+                "can my family join me in the country where i work?",
+            ],
+            "tl": ["paano ako makakapagtrabaho nang legal sa ibang bansa?"],
+        },
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    """A matcher over a small hand-made library (five sections, a few translations)."""
+    pack = Pack(
+        id="test",
+        version="1",
+        file_name="test.yaml",
+        title={"en": "Test"},
+        source_document="doc",
+        source_file="doc.txt",
+        source_date="2017-11-08",
+        source_place="Bangkok",
+        sections=SECTIONS,
+    )
+    return Matcher.build(Library((pack,)))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # plain questions and keywords
+        ("how do I send money home?", "remittances"),
+        ("remittances", "remittances"),
+        ("what is modern slavery", "trafficking"),
+        ("equal pay", "rights"),
+        ("typhoon", "climate"),
+        ("family reunification", "pathways"),
+        # plurals, case and punctuation
+        ("REMITTANCE!!!", "remittances"),
+        ("Transfer fee?", "remittances"),
+        ("smugglers", "trafficking"),
+        # typos
+        ("remitances", "remittances"),
+        ("traficking victms", "trafficking"),
+        ("famly reunifcation", "pathways"),
+        ("climat chnage", "climate"),
+        ("writen contrackt", "rights"),
+        # everyday words for the document's words
+        ("my boss keeps my papers", "rights"),
+        ("can my kids join me", "pathways"),
+        ("sending cash to my family", "remittances"),
+        # word order and missing spaces
+        ("orientation pre-departure", "pathways"),
+        ("change climate", "climate"),
+        ("humanrights at work", "rights"),
+        ("sendmoney home", "remittances"),
+    ],
+)
+def test_finds_the_section(matcher: Matcher, query: str, expected: str) -> None:
+    result = matcher.match(query)
+    assert result.decision == "answer", result
+    assert result.answer == expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "remittances",
+        "how can i send money home cheaper",
+        "traficking victims",
+        "family reunification",
+    ],
+)
+@pytest.mark.parametrize(
+    "filler",
+    ["hi ", "hey, ", "hello! please ", "what did they say about ", "can you tell me about "],
+)
+def test_greetings_and_filler_do_not_change_the_score(
+    matcher: Matcher, query: str, filler: str
+) -> None:
+    plain = matcher.match(query)
+    padded = matcher.match(filler + query + " please, thanks")
+    assert padded.candidates == plain.candidates
+    assert padded.answer == plain.answer
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "hey",
+        "good night",
+        "ok bye",
+        "what is your name",
+        "how to lose weight fast",
+        "cricket score india vs pakistan",
+        "recommend a good movie tonight",
+        "how to reset my facebook password",
+        "ร้านส้มตำอร่อยแถวนี้",  # Thai: no content in Thai
+        "Kiều hối có giúp gia đình không?",  # Vietnamese: no content in Vietnamese
+    ],
+)
+def test_out_of_scope_gets_no_answer(matcher: Matcher, query: str) -> None:
+    result = matcher.match(query)
+    assert result.decision == "none"
+    assert result.answer is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "   ",
+        "\n\t",
+        "🙂🙂🙂",
+        "?!...",
+        "x" * 4096,
+        "migrant " * 600,
+        "ա" * 4096,
+        "\u200b\u200c",
+        "😀 remittances 😀" * 200,
+        "\x00\x01",
+    ],
+)
+def test_odd_input_never_raises(matcher: Matcher, query: str) -> None:
+    result = matcher.match(query)
+    assert result.query == query
+    assert result.decision in ("answer", "clarify", "none")
+    assert len(result.candidates) <= 5
+
+
+@pytest.mark.parametrize("query", ["", "   ", "🙂🙂🙂", "?!..."])
+def test_empty_input_is_none_with_nothing_ranked(matcher: Matcher, query: str) -> None:
+    result = matcher.match(query)
+    assert result == MatchResult(query, "none", (), False, "en", None, ())
+
+
+def test_answer_offers_up_to_two_other_sections(matcher: Matcher) -> None:
+    result = matcher.match("can trafficking victims get shelter and human rights protection")
+    assert result.decision == "answer"
+    assert result.answer == "trafficking"
+    assert 0 < len(result.alternatives) <= 2
+    assert result.answer not in result.alternatives
+    scores = [candidate.score for candidate in result.candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 < score <= 100 for score in scores)
+
+
+def test_a_section_that_shares_nothing_is_not_ranked(matcher: Matcher) -> None:
+    result = matcher.match("typhoon")
+    assert [candidate.section_id for candidate in result.candidates] == ["climate"]
+    assert result.alternatives == ()
+
+
+@pytest.mark.parametrize(
+    ("scores", "decision", "answer", "alternatives"),
+    [
+        ([], "none", None, ()),
+        ([("a", NONE_BELOW - 1), ("b", 20.0), ("c", 5.0)], "none", None, ("a", "b")),
+        ([("a", 80.0), ("b", 50.0), ("c", 30.0), ("d", 25.0)], "answer", "a", ("b", "c")),
+        ([("a", 80.0), ("b", 10.0)], "answer", "a", ()),  # too weak to be worth a button
+        ([("a", 45.0), ("b", 44.5), ("c", 44.0), ("d", 40.0)], "clarify", None, ("a", "b", "c")),
+        ([("a", 45.0), ("b", 44.5), ("c", 30.0)], "clarify", None, ("a", "b")),
+        # a strong near-tie is answered; the runner-up comes first among the alternatives
+        ([("a", 82.0), ("b", 81.0), ("c", 40.0)], "answer", "a", ("b", "c")),
+    ],
+)
+def test_decision_rules(
+    scores: list[tuple[str, float]],
+    decision: str,
+    answer: str | None,
+    alternatives: tuple[str, ...],
+) -> None:
+    candidates = [Candidate(section_id, score) for section_id, score in scores]
+    assert decide(candidates) == (decision, answer, alternatives)
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "expected"),
+    [
+        ("Как дешевле отправить деньги домой?", "ru", "remittances"),
+        ("отправить денег домой", "ru", "remittances"),  # another case ending
+        ("বাড়িতে টাকা পাঠাতে খরচ কত?", "bn", "remittances"),
+        ("मानव बेचबिखनबारे के भनियो?", "ne", "trafficking"),
+        ("Apakah pekerja migran berhak mendapat upah yang sama?", "id", "rights"),
+        ("paano magtrabaho nang legal sa ibang bansa", "tl", "pathways"),
+        ("how can I work abroad legally", "en", "pathways"),
+    ],
+)
+def test_matches_in_the_language_of_the_question(
+    matcher: Matcher, query: str, lang: str, expected: str
+) -> None:
+    result = matcher.match(query)
+    assert result.lang == lang
+    assert result.answer == expected
+
+
+def test_language_without_content_is_reported_but_not_matched(matcher: Matcher) -> None:
+    result = matcher.match("Кто участвует в управлении миграцией?")  # no ru text for this
+    assert result.lang == "ru"
+    assert result.answer is None
+
+
+def test_users_language_breaks_ties_and_unknown_codes_fall_back(matcher: Matcher) -> None:
+    assert matcher.match("work visa", lang="tl").lang == "tl"  # same words in en and tl
+    assert matcher.match("work visa", lang="en").lang == "en"
+    assert matcher.match("hello", lang="xx").lang == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "script"),
+    [
+        ("hello", "latin"),
+        ("Kiều hối", "latin"),
+        ("Привет", "ru"),
+        ("আমার বেতন", "bn"),
+        ("मेरो तलब", "ne"),
+        ("สวัสดี", None),
+        ("🙂 123", None),
+    ],
+)
+def test_script_detection(text: str, script: str | None) -> None:
+    assert detect_script_language(text) == script
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Migrants' rights", ["migr", "right"]),
+        ("migration migrants migrate", ["migr", "migr", "migr"]),
+        ("Organisation ORGANIZATIONS", ["organ", "organ"]),
+        ("Migración", ["migrac"]),
+        ("labour LABOR", ["labor", "labor"]),
+        ("women children paid", ["woman", "child", "pay"]),
+        ("inter-agency", ["int", "agenc", "interagenc"]),
+        ("мигрантов мигранты", ["мигрант", "мигрант"]),
+        ("व्यवस्थापनमा संस्थासँगको", ["व्यवस्थापन", "संस्था"]),
+        ("hi, please tell me what they said about it", []),
+    ],
+)
+def test_terms_are_stems_of_the_same_word_in_any_form(text: str, expected: list[str]) -> None:
+    assert terms(text, joined=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Bengali and Devanagari vowel signs are part of the word: never stripped or split on
+        ("স্থানীয়দের মতো সমান বেতন", ["স্থানীয়দের", "মতো", "সমান", "বেতন"]),
+        ("बसाइँसराइ व्यवस्थापनमा।", ["बसाइँसराइ", "व्यवस्थापनमा"]),
+        ("Кто, кроме ёлки?", ["кто", "кроме", "елки"]),
+        ("Kiều hối, don't!", ["kieu", "hoi", "dont"]),
+    ],
+)
+def test_words_keep_every_script_whole(text: str, expected: list[str]) -> None:
+    assert words(text) == expected
+
+
+def test_distress_is_flagged_with_the_match(matcher: Matcher) -> None:
+    assert matcher.match("my boss took my passport and locks me in the house").distress
+    assert not matcher.match("what did they say about trafficking?").distress
+
+
+def test_language_hint_does_not_change_an_english_match(matcher: Matcher) -> None:
+    assert matcher.match("remittances", lang="ru").answer == "remittances"
+
+
+SHIPPED = ROOT / "content" / "chair-summary-2017.yaml"
+
+
+@pytest.mark.skipif(not SHIPPED.exists(), reason="shipped content not written yet")
+def test_shipped_content_builds_fast_and_every_title_finds_its_section() -> None:
+    from bot.content.loader import load_library
+
+    started = time.perf_counter()
+    library = load_library(ROOT / "content", ROOT / "seeds")
+    matcher = Matcher.build(library)
+    assert time.perf_counter() - started < 1.5  # the bot's cold-start budget
+    for shipped in library.sections:
+        result = matcher.match(shipped.title["en"])
+        assert result.answer == shipped.id, (shipped.title["en"], result)
