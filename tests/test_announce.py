@@ -106,7 +106,9 @@ def test_only_new_topics_and_changed_text_are_announced(library):
         ("human-rights", "changed"),  # drivers: only search fields changed, not news
     ]
     assert topics[0].payload == "s:trafficking"
-    assert topics[0].title_in("ru") == library.section("trafficking").title["en"]
+    title = library.section("trafficking").title
+    assert topics[0].title_in("ru") == title["ru"]
+    assert topics[0].title_in("xx") == title["en"]  # no translation: English
 
 
 async def test_prepare_records_the_announcement_once(store, library):

@@ -249,7 +249,7 @@ class ContentManager:
                 False,
                 name,
                 [
-                    f"{name}: the file is {len(data) // 1024} KB; uploads are limited to "
+                    f"{name}: file is {len(data) // 1024} KB; the limit is "
                     f"{MAX_UPLOAD_BYTES // 1024} KB"
                 ],
             )
