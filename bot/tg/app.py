@@ -1,0 +1,293 @@
+"""The Telegram front end: the one place that builds the Application and wires every handler.
+
+    python -m bot run          # long polling; a webhook server when WEBHOOK_URL is set
+
+`build_application(settings, service, store)` returns the Application with every handler;
+`serve(application, settings, stop)` runs it until `stop` is set (tests run both against a fake
+Bot API server); `run(settings)` loads the content, creates the statistics store, and serves
+until SIGINT or SIGTERM, then writes the statistics still queued and exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from datetime import timedelta
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChosenInlineResultHandler,
+    CommandHandler,
+    ContextTypes,
+    ExtBot,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import ConfigError, Settings
+from bot.content.loader import ContentError, load_library
+from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.service import USER_COMMANDS, Service
+from bot.stats import StatsError, StatsStore
+from bot.tg import handlers
+from bot.tg.errors import ReadableUpdatesRequest, configure_logging, quiet_url_loggers
+from bot.tg.handlers import BotData, Context
+
+logger = logging.getLogger(__name__)
+
+App = Application[ExtBot[Any], Context, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+# Updates we ask Telegram for; edited messages and channel posts are not among them.
+ALLOWED_UPDATES = (
+    Update.MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.INLINE_QUERY,
+    Update.CHOSEN_INLINE_RESULT,
+)
+# How long one getUpdates call waits for news: fewer requests, and new messages arrive at once.
+POLL_TIMEOUT = timedelta(seconds=30)
+# Retries of deleteWebhook/setWebhook at start-up (PTB waits longer after each failure).
+BOOTSTRAP_RETRIES = 5
+# Sends retried after Telegram's flood control (429) asks us to wait.
+SEND_RETRIES = 3
+# Signals that stop the bot (Ctrl+C, and what platforms send before a restart).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+# The callback of every user command in bot.service.USER_COMMANDS (the list /help shows).
+USER_COMMAND_CALLBACKS = {
+    "start": handlers.start,
+    "topics": handlers.topics,
+    "help": handlers.help_command,
+    "about": handlers.about,
+    "privacy": handlers.privacy,
+    "forget": handlers.forget,
+    "language": handlers.language,
+    "subscribe": handlers.subscribe,
+    "unsubscribe": handlers.unsubscribe,
+}
+# Admin commands, for ADMIN_IDS only (numeric ids) and only in private chats.
+ADMIN_COMMAND_CALLBACKS = {
+    "stats": handlers.stats,
+    "unanswered": handlers.unanswered,
+    "export": handlers.export,
+}
+
+
+def build_application(settings: Settings, service: Service, store: StatsStore) -> App:
+    """The Application with every handler; its post_init opens the store, post_shutdown closes it.
+
+    Raises:
+        ConfigError: BOT_TOKEN is not set.
+    """
+    # PTB 22 warns on every flood-control error (429) unless we opt in to the durations of its next
+    # major version (timedelta, not int). We read none of them, so the opt-in changes nothing else.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+    quiet_url_loggers()
+    application = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_base_file_url)
+        .get_updates_request(ReadableUpdatesRequest(connection_pool_size=1))
+        .rate_limiter(AIORateLimiter(max_retries=SEND_RETRIES))
+        .context_types(ContextTypes(bot_data=BotData))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data.bind(settings, service, store)
+    _add_handlers(application, settings.admin_ids)
+    return application
+
+
+def _add_handlers(application: App, admin_ids: frozenset[int]) -> None:
+    """Every handler. Order matters! Within a group the first handler that matches takes the
+    update; groups run from the lowest number up, and a gate stops the ones after it."""
+    missing = {command.name for command in USER_COMMANDS} - USER_COMMAND_CALLBACKS.keys()
+    if missing:
+        raise RuntimeError(f"user commands without a handler: {sorted(missing)}")
+    private = filters.ChatType.PRIVATE
+    # In groups the bot answers commands, @mentions and replies to itself, never every message.
+    addressed = private | handlers.ADDRESSED_TO_BOT
+    # Numeric ids only: usernames can be changed and then taken by someone else.
+    admins = filters.User(user_id=admin_ids) & private
+
+    # Group -2, gates: edited messages and channel posts get no answer.
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.EDITED | filters.UpdateType.CHANNEL_POSTS, handlers.ignore
+        ),
+        group=-2,
+    )
+
+    # Group 0, first match wins:
+    # 1. user commands; in groups "/cmd" and "/cmd@this_bot", not "/cmd@other_bot".
+    for name, callback in USER_COMMAND_CALLBACKS.items():
+        application.add_handler(CommandHandler(name, callback))
+    # 2. admin commands; anyone else falls through to 3 and gets the unknown-command answer.
+    for name, callback in ADMIN_COMMAND_CALLBACKS.items():
+        application.add_handler(CommandHandler(name, callback, filters=admins))
+    # 3. any other command (in groups, only one addressed to this bot).
+    application.add_handler(MessageHandler(filters.COMMAND & addressed, handlers.unknown_command))
+    # 4. free text: questions. Commands never get here, 1-3 took them all.
+    application.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & addressed, handlers.question)
+    )
+    # 5. anything else people send (stickers, photos, voice, files, ...), but not service
+    #    messages such as "X joined the group". An admin upload handler would go before this.
+    application.add_handler(
+        MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL & addressed, handlers.text_only)
+    )
+    # 6. buttons and inline mode.
+    application.add_handler(CallbackQueryHandler(handlers.button))
+    application.add_handler(InlineQueryHandler(handlers.inline_query))
+    application.add_handler(ChosenInlineResultHandler(handlers.inline_chosen))
+
+    application.add_error_handler(handlers.on_error)
+
+
+async def _post_init(application: App) -> None:
+    """Open the statistics, then publish the command menu in every language."""
+    data = application.bot_data
+    await data.store.open()
+    try:
+        for lang in SUPPORTED_LANGUAGES:
+            commands = [BotCommand(name, text) for name, text in data.service.commands(lang)]
+            await application.bot.set_my_commands(
+                commands, language_code=None if lang == DEFAULT_LANGUAGE else lang
+            )
+    except TelegramError as error:  # the menu is a convenience: serve without it
+        logger.warning("Could not set the command menu: %s", error)
+
+
+async def _post_shutdown(application: App) -> None:
+    """Write the statistics still queued and close the database."""
+    await application.bot_data.store.close()
+
+
+def run(settings: Settings) -> int:
+    """`python -m bot run`: serve until SIGINT/SIGTERM. Returns the process exit status."""
+    try:
+        token = settings.require_token()
+    except ConfigError as error:
+        sys.stderr.write(f"{error}\n")
+        return 2
+    configure_logging(settings.log_level, [token, settings.stats_secret])
+    try:
+        library = load_library(settings.content_dir, settings.seeds_dir)
+    except ContentError as error:
+        problems = "\n".join(f"  {problem}" for problem in error.problems)
+        logger.error("The content in %s has problems:\n%s", settings.content_dir, problems)
+        return 1
+    service = Service(
+        library,
+        unmatched_retention_days=settings.unmatched_retention_days,
+        event_retention_days=settings.event_retention_days,
+    )
+    store = StatsStore(
+        settings.database_path,
+        settings.stats_secret,
+        unmatched_retention_days=settings.unmatched_retention_days,
+        event_retention_days=settings.event_retention_days,
+    )
+    application = build_application(settings, service, store)
+    try:
+        asyncio.run(_serve_until_signalled(application, settings))
+    except InvalidToken:
+        logger.error("Telegram refused BOT_TOKEN: copy it again from @BotFather")
+        return 2
+    except (TelegramError, StatsError) as error:
+        logger.error("Could not start: %s", error)
+        return 1
+    return 0
+
+
+async def _serve_until_signalled(application: App, settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in STOP_SIGNALS:
+        loop.add_signal_handler(signal_number, stop.set)
+    await serve(application, settings, stop)
+
+
+async def serve(
+    application: App,
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    ready: asyncio.Event | None = None,
+    poll_timeout: timedelta = POLL_TIMEOUT,
+) -> None:
+    """Run the Application until `stop` is set: long polling, or a webhook if WEBHOOK_URL is set.
+
+    The steps and their order are those of PTB's `run_polling`/`run_webhook` (initialize,
+    post_init, updater, start ... updater stop, stop, shutdown, post_shutdown), but a stop
+    during start-up is honoured at once: PTB 22.8's runner hangs when a signal arrives while it
+    deletes or sets the webhook. Sets `ready` once updates are being received.
+    """
+    updater = application.updater
+    assert updater is not None  # ApplicationBuilder always makes one
+
+    def polling_failed(error: TelegramError) -> None:
+        """As in run_polling: to the error handler, which logs one line (PTB then retries)."""
+        application.create_task(application.process_error(update=None, error=error))
+
+    async def start_up() -> None:
+        await application.initialize()
+        if application.post_init:
+            await application.post_init(application)
+        if settings.webhook_url:
+            logger.info("Webhook on port %s, path /%s", settings.port, settings.webhook_path)
+            await updater.start_webhook(
+                listen="0.0.0.0",  # all interfaces: the platform's router forwards Telegram's calls
+                port=settings.port,
+                url_path=settings.webhook_path,
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
+            )
+        else:
+            logger.info("Polling Telegram for updates")
+            await updater.start_polling(
+                poll_interval=0,
+                timeout=poll_timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
+                error_callback=polling_failed,
+            )
+        await application.start()
+        if ready is not None:
+            ready.set()
+
+    starting = asyncio.create_task(start_up())
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait((starting, stopping), return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()  # start-up failed: raise why (after the clean-up below)
+            await stopping
+        logger.info("Stopping")
+    finally:
+        for task in (starting, stopping):
+            task.cancel()
+        await asyncio.gather(starting, stopping, return_exceptions=True)
+        if updater.running:
+            await updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)

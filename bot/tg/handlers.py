@@ -1,0 +1,461 @@
+"""Thin Telegram callbacks: guard, ask the service, send the reply, record the outcome.
+
+Every callback has the shape of PTB's examples, `async def name(update, context) -> None`, and
+knows nothing the service does not tell it: texts come from `bot.service` (escaped HTML) or the
+interface catalogue. `bot/tg/app.py` decides which callback sees which update, in one place.
+
+Who is who: users are looked up and recorded by `store.user_key(user.id)`, never by raw id or
+username; admins are recognised by numeric id only (`ADMIN_IDS`), in `app.py`'s filters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot, filters
+from telegram.helpers import create_deep_linked_url
+
+from bot.config import Settings
+from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.i18n import supported, t
+from bot.replies import Reply, escape, join, split_message
+from bot.service import Service
+from bot.stats import StatsEvent, StatsStore, StatsUnavailable, format_report
+
+logger = logging.getLogger(__name__)
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# /stats periods; the first is the default.
+STATS_PERIODS: dict[str, int | None] = {"30d": 30, "7d": 7, "90d": 90, "all": None}
+# How long Telegram may cache inline results (seconds): content changes rarely.
+INLINE_CACHE_SECONDS = 300
+
+
+class BotData:
+    """What every callback needs: the Application's `bot_data` (typed via ContextTypes)."""
+
+    settings: Settings
+    service: Service
+    store: StatsStore
+
+    def bind(self, settings: Settings, service: Service, store: StatsStore) -> None:
+        """Set once by `build_application`, before any update arrives."""
+        self.settings, self.service, self.store = settings, service, store
+
+
+Context = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]
+
+
+class AddressedToBot(filters.MessageFilter):
+    """Group messages meant for this bot: an @mention, a /command@bot, or a reply to the bot."""
+
+    def filter(self, message: Message) -> bool:
+        """Whether the message names or answers this bot."""
+        bot = message.get_bot()
+        replied = message.reply_to_message
+        if replied and replied.from_user and replied.from_user.id == bot.id:
+            return True
+        wanted = f"@{bot.username}".casefold()
+        mentions = [
+            *message.parse_entities([MessageEntity.MENTION]).values(),
+            *message.parse_caption_entities([MessageEntity.MENTION]).values(),
+        ]
+        commands = message.parse_entities([MessageEntity.BOT_COMMAND]).values()
+        return any(text.casefold() == wanted for text in mentions) or any(
+            command.casefold().endswith(wanted) for command in commands
+        )
+
+
+ADDRESSED_TO_BOT = AddressedToBot(name="AddressedToBot")
+
+
+# --- gates -----------------------------------------------------------------------------------
+
+
+async def ignore(update: Update, context: Context) -> None:
+    """Stop here: edited messages and channel posts get no answer."""
+    raise ApplicationHandlerStop
+
+
+# --- user commands ---------------------------------------------------------------------------
+
+
+async def start(update: Update, context: Context) -> None:
+    """/start, and deep links t.me/<bot>?start=<section-id> that open a section."""
+    payload = context.args[0] if context.args else None
+    lang = await _language(update, context)
+    await send(update, context, context.bot_data.service.start(lang, payload))
+
+
+async def topics(update: Update, context: Context) -> None:
+    """/topics: the topic menu."""
+    await send(update, context, context.bot_data.service.topics(await _language(update, context)))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """/help: every user command, from the same list as Telegram's command menu."""
+    await send(update, context, context.bot_data.service.help(await _language(update, context)))
+
+
+async def about(update: Update, context: Context) -> None:
+    """/about: where the content comes from."""
+    await send(update, context, context.bot_data.service.about(await _language(update, context)))
+
+
+async def privacy(update: Update, context: Context) -> None:
+    """/privacy: what is kept, for how long, and how to delete it."""
+    lang = await _language(update, context)
+    await send(update, context, context.bot_data.service.privacy(lang))
+
+
+async def forget(update: Update, context: Context) -> None:
+    """/forget: delete everything kept about this user, then say so."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    lang = await _language(update, context)  # asked first: forgetting deletes the choice
+    store = context.bot_data.store
+    private_chat = chat.id if chat.type == ChatType.PRIVATE else None
+    deleted = await store.forget(store.user_key(user.id), chat_id=private_chat)
+    if deleted < 0:  # the database is unavailable: nothing was deleted
+        await send(update, context, context.bot_data.service.error(lang))
+        return
+    key = "forget_done" if deleted else "forget_nothing"
+    await send(update, context, _notice(t(key, lang, count=deleted), lang))
+
+
+async def language(update: Update, context: Context) -> None:
+    """/language: one button per supported language."""
+    lang = await _language(update, context)
+    await send(update, context, context.bot_data.service.language_menu(lang))
+
+
+async def subscribe(update: Update, context: Context) -> None:
+    """/subscribe: this chat gets a message when topics are added or changed."""
+    await _subscription(update, context, subscribe=True)
+
+
+async def unsubscribe(update: Update, context: Context) -> None:
+    """/unsubscribe: no more messages about changes."""
+    await _subscription(update, context, subscribe=False)
+
+
+async def _subscription(update: Update, context: Context, *, subscribe: bool) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    lang = await _language(update, context)
+    store = context.bot_data.store
+    if subscribe:
+        saved = await store.add_subscriber(chat.id)
+        reply = _notice(t("subscribed", lang), lang) if saved else None
+    else:
+        await store.remove_subscriber(chat.id)
+        reply = _notice(t("unsubscribed", lang), lang)
+    await send(update, context, reply or context.bot_data.service.error(lang))
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """Any other command, and admin commands from anyone who is not an admin."""
+    lang = await _language(update, context)
+    await send(update, context, context.bot_data.service.unknown_command(lang))
+
+
+# --- free text, buttons, other messages -------------------------------------------------------
+
+
+async def question(update: Update, context: Context) -> None:
+    """Free text: the service answers, asks which topic, or says honestly it cannot."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    text = message.text
+    if message.chat.type != ChatType.PRIVATE:  # "@bot what about remittances?"
+        text = _without_mention(text, context.bot.username)
+    lang = await _language(update, context)
+    await send(update, context, context.bot_data.service.ask(text, lang))
+
+
+async def button(update: Update, context: Context) -> None:
+    """A button press: a section view, the topic menu or a language choice."""
+    query = update.callback_query
+    if query is None:
+        return
+    # Answer first, always: until the query is answered the user's app shows a spinner.
+    try:
+        await query.answer()
+    except BadRequest as error:  # too old (e.g. pressed while the bot was down): serve it anyway
+        logger.debug("Could not answer callback query %s: %s", query.id, error)
+    if query.data is None or query.message is None:
+        return  # a game or an inline message: nothing of ours
+    kind, _, code = query.data.partition(":")
+    if kind == "l" and code in SUPPORTED_LANGUAGES:
+        await _choose_language(update, context, query.from_user.id, code)
+        return
+    lang = await _language(update, context)
+    await send(update, context, context.bot_data.service.press(query.data, lang), edit=True)
+
+
+async def _choose_language(update: Update, context: Context, user_id: int, lang: str) -> None:
+    store = context.bot_data.store
+    await store.set_language(store.user_key(user_id), lang)
+    menu = context.bot_data.service.topics(lang)
+    reply = Reply(join(escape(t("language_set", lang)), menu.text), menu.buttons, lang=lang)
+    await send(update, context, reply, edit=True)
+
+
+async def text_only(update: Update, context: Context) -> None:
+    """Stickers, photos, voice, locations, contacts, files: we read text only."""
+    lang = await _language(update, context)
+    await send(update, context, context.bot_data.service.text_only(lang))
+
+
+# --- inline mode -----------------------------------------------------------------------------
+
+
+async def inline_query(update: Update, context: Context) -> None:
+    """`@bot remittances` in any chat: matching sections to share, each linking back here."""
+    query = update.inline_query
+    if query is None:
+        return
+    lang = await _language(update, context)
+    username = context.bot.username
+    articles = [
+        InlineQueryResultArticle(
+            id=result.section_id,
+            title=result.title,
+            description=result.description,
+            input_message_content=InputTextMessageContent(
+                split_message(result.text)[0],
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
+            ),
+            # The button opens a private chat with the bot on this section (a deep link).
+            reply_markup=InlineKeyboardMarkup.from_button(
+                InlineKeyboardButton(
+                    f"@{username}", url=create_deep_linked_url(username, result.section_id)
+                )
+            ),
+        )
+        for result in context.bot_data.service.inline(query.query, lang)
+    ]
+    await query.answer(articles, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
+
+
+async def inline_chosen(update: Update, context: Context) -> None:
+    """A user shared one of the inline results: count it (needs inline feedback in BotFather)."""
+    chosen = update.chosen_inline_result
+    if chosen is None:
+        return
+    store = context.bot_data.store
+    lang = await _language(update, context)
+    user_key = store.user_key(chosen.from_user.id)
+    store.record(StatsEvent(user_key, "inline", chosen.result_id, "answer", 100.0, lang))
+
+
+# --- admin commands (app.py lets only ADMIN_IDS in private chats reach these) ------------------
+
+
+async def stats(update: Update, context: Context) -> None:
+    """/stats [7d|30d|90d|all]: the table, then a chart."""
+    message = update.effective_message
+    if message is None:
+        return
+    period = context.args[0].lower() if context.args else next(iter(STATS_PERIODS))
+    if period not in STATS_PERIODS:
+        await message.reply_text(f"Use /stats with one of: {', '.join(STATS_PERIODS)}")
+        return
+    try:
+        report = await context.bot_data.store.report(STATS_PERIODS[period])
+    except StatsUnavailable:
+        await message.reply_text("The statistics database is unavailable right now.")
+        return
+    await _send_pre(message, format_report(report))
+    try:
+        from bot.charts import render_chart
+    except ImportError:  # pragma: no cover - matplotlib is an optional dependency
+        return
+    # Drawing takes a moment of CPU: keep the event loop serving other users meanwhile.
+    chart = await asyncio.to_thread(render_chart, report)
+    await message.reply_photo(chart, caption=f"Asks per section, {report.period}")
+
+
+async def unanswered(update: Update, context: Context) -> None:
+    """/unanswered: the most frequent questions the bot could not answer (scrubbed)."""
+    message = update.effective_message
+    if message is None:
+        return
+    try:
+        rows = await context.bot_data.store.unanswered()
+    except StatsUnavailable:
+        await message.reply_text("The statistics database is unavailable right now.")
+        return
+    if not rows:
+        await message.reply_text("No unanswered questions in the last 30 days.")
+        return
+    lines = [f"{count:>4}  {text}" for text, count in rows]
+    await _send_pre(message, "Unanswered, last 30 days\n\n" + "\n".join(lines))
+
+
+async def export(update: Update, context: Context) -> None:
+    """/export: daily counts per section as a CSV file."""
+    message = update.effective_message
+    if message is None:
+        return
+    try:
+        csv_text = await context.bot_data.store.daily_counts_csv()
+    except StatsUnavailable:
+        await message.reply_text("The statistics database is unavailable right now.")
+        return
+    await message.reply_document(
+        csv_text.encode(), filename="daily-counts.csv", caption="Daily asks per section (UTC)"
+    )
+
+
+async def _send_pre(message: Message, text: str) -> None:
+    """Monospace text in as many messages as needed; a <pre> never spans two."""
+    for part in split_message(escape(text)):
+        await message.reply_text(f"<pre>{part}</pre>", parse_mode=ParseMode.HTML)
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the failure with the update id, then tell the user briefly (never any details)."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    if update is None and isinstance(context.error, TelegramError):
+        # Polling failed; PTB retries with a growing pause. One line, not a traceback a second.
+        logger.warning("Polling Telegram failed, retrying: %r", context.error)
+        return
+    if isinstance(context.error, Forbidden):  # blocked by the user, or removed from the group
+        logger.info("Update %s: cannot write to this chat: %s", update_id, context.error)
+        return
+    logger.error("Update %s failed", update_id, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    user = update.effective_user
+    # The user's saved choice is not looked up: the database may be what failed.
+    lang = supported(user.language_code if user else None)
+    try:
+        await send(update, context, context.bot_data.service.error(lang))
+    except TelegramError as error:
+        logger.warning("Update %s: could not tell the user about the failure: %s", update_id, error)
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+async def send(update: Update, context: Context, reply: Reply, *, edit: bool = False) -> None:
+    """Record the reply's outcome, then send it: HTML, split below Telegram's limit, buttons
+    under the last part. With `edit`, a one-part reply replaces the message whose button was
+    pressed.
+
+    The outcome is recorded first: statistics count what was asked and answered, whether or not
+    Telegram then delivered it.
+    """
+    chat = update.effective_chat
+    if chat is None:
+        return
+    _record(update, context, reply)
+    parts = split_message(reply.text)
+    markup = _keyboard(reply)
+    query = update.callback_query
+    if edit and query is not None and isinstance(query.message, Message) and len(parts) == 1:
+        try:
+            await query.message.edit_text(
+                parts[0],
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=NO_PREVIEW,
+            )
+        except BadRequest as error:
+            if "not modified" in error.message.lower():  # the same view pressed twice
+                return
+            # Too old or deleted: send the reply as a new message instead.
+            logger.debug("Could not edit message %s: %s", query.message.message_id, error)
+        else:
+            return
+    # In groups, answer as a reply, so it is clear whose message is answered.
+    quoted = update.message if chat.type != ChatType.PRIVATE else None
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        await context.bot.send_message(
+            chat.id,
+            part,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup if last else None,
+            link_preview_options=NO_PREVIEW,
+            reply_parameters=(
+                ReplyParameters(quoted.message_id, allow_sending_without_reply=True)
+                if quoted is not None and index == 0
+                else None
+            ),
+        )
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(button.label, callback_data=button.payload) for button in row]
+            for row in reply.buttons
+        ]
+    )
+
+
+def _record(update: Update, context: Context, reply: Reply) -> None:
+    """Queue the reply's outcome for the statistics: user key, never the user id."""
+    outcome, user, chat = reply.outcome, update.effective_user, update.effective_chat
+    if outcome is None or user is None:
+        return
+    store = context.bot_data.store
+    store.record(
+        StatsEvent(
+            store.user_key(user.id),
+            outcome.route,
+            outcome.section_id,
+            outcome.decision,
+            outcome.score,
+            reply.lang,
+            "private" if chat is None or chat.type == ChatType.PRIVATE else "group",
+            outcome.question,
+        )
+    )
+
+
+async def _language(update: Update, context: Context) -> str:
+    """The user's chosen language, else Telegram's language_code if we speak it, else English."""
+    user = update.effective_user
+    if user is None:
+        return DEFAULT_LANGUAGE
+    store = context.bot_data.store
+    chosen = await store.get_language(store.user_key(user.id))
+    return chosen if chosen in SUPPORTED_LANGUAGES else supported(user.language_code)
+
+
+def _notice(text: str, lang: str) -> Reply:
+    """A short plain message (escaped) with no buttons."""
+    return Reply(escape(text), lang=lang)
+
+
+def _without_mention(text: str, username: str) -> str:
+    """`text` without '@username' (any case), for matching the question itself."""
+    return " ".join(re.sub(re.escape(f"@{username}"), " ", text, flags=re.IGNORECASE).split())

@@ -1,0 +1,121 @@
+"""Shared fixtures. Keep each one small and documented; add new ones to the section they fit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.content.loader import load_library
+from bot.content.models import Library
+from bot.matching import Matcher
+from bot.service import Service
+from bot.stats import StatsStore
+from tests.fake_bot_api import TOKEN, FakeBotApi
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# --- content ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    """The real content in content/, loaded once per test run (it is immutable)."""
+    return load_library(ROOT / "content", ROOT / "seeds")
+
+
+@pytest.fixture(scope="session")
+def matcher(library: Library) -> Matcher:
+    """The matcher for the real content, built once (building takes a moment)."""
+    return Matcher.build(library)
+
+
+@pytest.fixture
+def service(library: Library, matcher: Matcher) -> Service:
+    """A Service over the real content (a new one per test: `swap` changes it)."""
+    return Service(library, matcher)
+
+
+# --- Telegram: a fake Bot API server and the real Application polling it ---------------------
+
+ADMIN_ID = 4242  # tests read it back from settings.admin_ids
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeBotApi]:
+    """A fake Bot API server on 127.0.0.1 (see tests/fake_bot_api.py)."""
+    async with FakeBotApi(TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def bot_settings(fake_api: FakeBotApi, tmp_path: Path) -> Settings:
+    """Settings pointing at the fake server, with one admin and a database in tmp_path."""
+    return Settings(
+        bot_token=TOKEN,
+        admin_ids=frozenset({ADMIN_ID}),
+        content_dir=ROOT / "content",
+        seeds_dir=ROOT / "seeds",
+        database_path=tmp_path / "bot.sqlite3",
+        stats_secret="test-secret",
+        bot_api_base_url=fake_api.base_url,
+        bot_api_base_file_url=fake_api.base_file_url,
+    )
+
+
+@dataclass
+class RunningBot:
+    """The real Application polling the fake server, and what it was built from."""
+
+    fake: FakeBotApi
+    settings: Settings
+    service: Service
+    store: StatsStore
+
+
+@asynccontextmanager
+async def _run_bot(
+    settings: Settings, service: Service, fake: FakeBotApi
+) -> AsyncIterator[RunningBot]:
+    """Build the Application with `build_application` and run it with `serve`, as `run` does;
+    only the long poll is short (1 s), so that tests stay fast."""
+    from bot.tg.app import build_application, serve
+
+    store = StatsStore(settings.database_path, settings.stats_secret, flush_interval=0.05)
+    app = build_application(settings, service, store)
+    stop, ready = asyncio.Event(), asyncio.Event()
+    serving = asyncio.create_task(
+        serve(app, settings, stop, ready=ready, poll_timeout=timedelta(seconds=1))
+    )
+    started = asyncio.create_task(ready.wait())
+    await asyncio.wait((serving, started), return_when=asyncio.FIRST_COMPLETED)
+    if serving.done():  # start-up failed: show why
+        started.cancel()
+        serving.result()
+    try:
+        yield RunningBot(fake, settings, service, store)
+    finally:
+        stop.set()
+        await serving
+
+
+StartBot = Callable[..., AbstractAsyncContextManager[RunningBot]]
+
+
+@pytest.fixture
+def start_bot(bot_settings: Settings, service: Service, fake_api: FakeBotApi) -> StartBot:
+    """`async with start_bot(**settings_changes) as bot:` runs the bot (again, if need be)."""
+    return lambda **changes: _run_bot(replace(bot_settings, **changes), service, fake_api)
+
+
+@pytest.fixture
+async def bot(start_bot: StartBot) -> AsyncIterator[RunningBot]:
+    """The bot, running against the fake server with the real content and a fresh database."""
+    async with start_bot() as running:
+        yield running
