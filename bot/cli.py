@@ -14,26 +14,28 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot.config import ConfigError, Settings
 from bot.content.loader import ContentError, build_library, load_library
 from bot.content.models import DEFAULT_LANGUAGE, LIST_FIELDS, TEXT_FIELDS, Library
 
-DEFAULT_CONTENT_DIR = "content"
-DEFAULT_SEEDS_DIR = "seeds"
+
+class _ConfigProblem(Exception):
+    """The environment has a bad setting; the message is one line naming the variable."""
 
 
-def _content_dir() -> Path:
-    return Path(os.environ.get("CONTENT_DIR", DEFAULT_CONTENT_DIR))
-
-
-def _seeds_dir() -> Path:
-    return Path(os.environ.get("SEEDS_DIR", DEFAULT_SEEDS_DIR))
-
-
-def _load_or_explain(err: TextIO) -> Library | None:
+def _settings() -> Settings:
+    """The settings from the environment, the same way the bot reads them."""
     try:
-        return load_library(_content_dir(), _seeds_dir())
+        return Settings.from_env(os.environ)
+    except ConfigError as error:
+        raise _ConfigProblem(str(error)) from None
+
+
+def _load_or_explain(settings: Settings, err: TextIO) -> Library | None:
+    try:
+        return load_library(settings.content_dir, settings.seeds_dir)
     except ContentError as error:
-        err.write(f"The content in {_content_dir()} has problems:\n")
+        err.write(f"The content in {settings.content_dir} has problems:\n")
         for problem in error.problems:
             err.write(f"  {problem}\n")
         return None
@@ -44,15 +46,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     Needs BOT_TOKEN. Example: BOT_TOKEN=123:abc python -m bot run
     """
-    from bot.config import ConfigError, Settings
     from bot.tg.app import run  # imported here: the other commands must not need Telegram
 
-    try:
-        settings = Settings.from_env(os.environ)
-    except ConfigError as error:
-        sys.stderr.write(f"{error}\n")
-        return 2
-    return run(settings)
+    return run(_settings())
 
 
 def cmd_console(args: argparse.Namespace) -> int:
@@ -63,12 +59,18 @@ def cmd_console(args: argparse.Namespace) -> int:
     from bot.console import run_console
     from bot.service import Service
 
-    library = _load_or_explain(sys.stderr)
+    settings = _settings()
+    library = _load_or_explain(settings, sys.stderr)
     if library is None:
         return 1
+    service = Service(
+        library,
+        unmatched_retention_days=settings.unmatched_retention_days,
+        event_retention_days=settings.event_retention_days,
+    )
     interactive = sys.stdin.isatty()
     lines = _prompt_lines() if interactive else iter(sys.stdin)
-    return run_console(Service(library), lines, sys.stdout, interactive=interactive)
+    return run_console(service, lines, sys.stdout, interactive=interactive)
 
 
 def _prompt_lines() -> Iterator[str]:
@@ -87,7 +89,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     """
     from bot.matching import Matcher
 
-    library = _load_or_explain(sys.stderr)
+    library = _load_or_explain(_settings(), sys.stderr)
     if library is None:
         return 1
     matcher = Matcher.build(library)
@@ -127,7 +129,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     PATH may be content folders or single files; all of them are checked together, so section
     ids must be unique across them. Example: python -m bot validate content/
     """
-    paths = [Path(path) for path in args.paths] or [_content_dir()]
+    settings = _settings()
+    paths = [Path(path) for path in args.paths] or [settings.content_dir]
     files: dict[str, bytes] = {}
     for path in paths:
         if path.is_dir():
@@ -143,7 +146,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         else:
             print(f"{path}: not found")
             return 1
-    library, problems = build_library(files, Path(args.seeds or _seeds_dir()))
+    library, problems = build_library(files, Path(args.seeds) if args.seeds else settings.seeds_dir)
     if problems or library is None:
         for problem in problems:
             print(problem)
@@ -185,13 +188,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
     """
     from bot.stats import StatsStore, format_report
 
-    database = Path(os.environ.get("DATABASE_PATH", "data/bot.sqlite3"))
+    settings = _settings()
+    database = settings.database_path
     if not database.exists():
         print(f"No database at {database} yet: the bot has not recorded anything.")
         return 1
 
     async def read() -> tuple[str, str | None]:
-        store = StatsStore(database, os.environ.get("STATS_SECRET"))
+        store = StatsStore(database, settings.stats_secret)
         await store.open()
         try:
             table = format_report(await store.report(args.days))
@@ -244,5 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
+    except _ConfigProblem as problem:
+        sys.stderr.write(f"{problem}\n")
+        return 2
     except KeyboardInterrupt:
         return 130
