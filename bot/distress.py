@@ -108,6 +108,15 @@ _CONCEPTS: dict[str, str] = {
         talab jyala
         zarplat* platyat* zaplatil*
         """,
+    # Costs: "without paying big fees" is about prices, not about wages kept back.
+    "cost": """
+        fee fees tax taxes charge charges cost costs commission commissions price prices
+        комиссия комиссии комиссию налог налоги пошлина
+        biaya ongkos komisi pajak
+        singil bayarin
+        ফি খরচ শুল্ক
+        शुल्क खर्च कर
+        """,
     "not": """
         no not never dont didnt doesnt wont cant cannot couldnt havent hasnt hadnt isnt arent
         wasnt werent without unpaid stopped refuse refused refuses deny denied half withheld
@@ -420,11 +429,14 @@ class _Signal:
     personal: bool = True
     modal: bool = True
     short: bool = False
+    # Concepts that cancel the signal when they are this close to it ("not paying fees").
+    unless: tuple[str, ...] = ()
+    unless_window: int = 3
 
 
 _SIGNALS: tuple[_Signal, ...] = (
     _Signal("document taken", ("document", "take")),
-    _Signal("not paid", ("pay", "not")),
+    _Signal("not paid", ("pay", "not"), unless=("cost",)),
     _Signal("wages kept", ("pay", "take")),
     _Signal("held at sea", ("sea", "not", "pay"), window=10),
     _Signal("locked in", ("confine",)),
@@ -522,6 +534,9 @@ def _found(signal: _Signal, positions: dict[str, list[int]], tokens: list[str]) 
     for anchor in first:
         near = [[at for at in spot if abs(at - anchor) <= signal.window] for spot in others]
         if not all(near):
+            continue
+        spoilers = (positions.get(concept, []) for concept in signal.unless)
+        if any(abs(at - anchor) <= signal.unless_window for spot in spoilers for at in spot):
             continue
         start = min([anchor, *(spot[0] for spot in near)])
         if signal.modal and _MODALS.intersection(tokens[max(0, start - _MODAL_REACH) : start]):

@@ -789,6 +789,10 @@ class Matcher:
             langs = [DEFAULT_LANGUAGE] if DEFAULT_LANGUAGE in self._indexes else []
             fallback = hint
         words = _query_words(query)
+        if script == "latin" and hint in langs and _knows_every_word(self._indexes[hint], words):
+            # Every word is a word of the user's own language: "border control" from an English
+            # user is English, even if Taglish content in another language scores it higher.
+            langs = [hint]
         best = _Scored(fallback, {})
         best_top = 0.0
         # The user's language first, then English: a later language must do clearly better.
@@ -808,6 +812,12 @@ def _query_words(query: str) -> list[str]:
         if len(seen) >= MAX_QUERY_WORDS:
             break
     return list(seen.values())
+
+
+def _knows_every_word(index: _Index, words: Iterable[str]) -> bool:
+    """Whether every question word is, exactly, a term of this language's content."""
+    found = [_term(word) for word in words]
+    return bool(found) and all(term in index.postings for term in found if term is not None)
 
 
 def _score_index(index: _Index, words: Iterable[str]) -> dict[int, float]:

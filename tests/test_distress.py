@@ -87,6 +87,9 @@ def test_danger_is_flagged(text: str) -> None:
         "can my boss keep my passport?",
         "is it legal for my employer to hold my passport?",
         "can I be deported if I lose my job?",
+        # prices, not wages kept back
+        "How can I send money to my family back home without paying big fees?",
+        "i want to send money home without paying high charges",
         "will the police arrest me if i report my trafficker?",
         "even if I came the legal way, can I still be abused",
         "what is modern slavery",

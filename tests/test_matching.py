@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.content.loader import load_library
 from bot.content.models import Library, Pack, Section
 from bot.distress import words
 from bot.matching import (
@@ -481,3 +482,11 @@ def test_shipped_content_builds_fast_and_every_title_finds_its_section() -> None
     for shipped in library.sections:
         result = matcher.match(shipped.title["en"])
         assert result.answer == shipped.id, (shipped.title["en"], result)
+
+
+def test_english_words_from_an_english_user_stay_english() -> None:
+    """Taglish content must not pull a plain English question into Tagalog."""
+    root = Path(__file__).resolve().parent.parent
+    real = Matcher.build(load_library(root / "content", root / "seeds"))
+    assert real.match("border control", "en").lang == "en"
+    assert real.match("paspor saya ditahan majikan", "en").lang == "id"

@@ -211,17 +211,17 @@ def _decode(name: str, data: bytes) -> tuple[str | None, list[Problem]]:
 
 
 def _parse_yaml(name: str, text: str) -> tuple[Any, _Located | None, list[Problem]]:
-    for number, line in enumerate(text.splitlines(), 1):
-        if "\t" in line[: len(line) - len(line.lstrip())]:
+    for number, text_line in enumerate(text.splitlines(), 1):
+        if "\t" in text_line[: len(text_line) - len(text_line.lstrip())]:
             return None, None, [Problem(name, "indented with a tab; YAML needs spaces", number)]
     try:
         for event in yaml.parse(text, Loader=_YamlLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                line = event.start_mark.line + 1 if event.start_mark else None
+                at = event.start_mark.line + 1 if event.start_mark else None
                 return (
                     None,
                     None,
-                    [Problem(name, "YAML anchors and aliases (&, *) are not allowed", line)],
+                    [Problem(name, "YAML anchors and aliases (&, *) are not allowed", at)],
                 )
         root = yaml.compose(text, Loader=_YamlLoader)
         if root is None:
@@ -236,9 +236,9 @@ def _parse_yaml(name: str, text: str) -> tuple[Any, _Located | None, list[Proble
         data = yaml.load(text, Loader=_YamlLoader)  # CSafeLoader or SafeLoader
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else None
         reason = error.problem or error.context or "invalid YAML"
-        return None, None, [Problem(name, f"YAML syntax error: {reason}", line)]
+        at = mark.line + 1 if mark else None
+        return None, None, [Problem(name, f"YAML syntax error: {reason}", at)]
     except yaml.YAMLError as error:
         return None, None, [Problem(name, f"YAML error: {error}")]
     except RecursionError:
