@@ -45,7 +45,7 @@ class ConsoleChat:
     def _press(self, payload: str) -> Reply:
         if payload.startswith("l:") and payload[2:] in SUPPORTED_LANGUAGES:
             self.lang = payload[2:]
-            return self.service.topics(self.lang)
+            return self.service.language_chosen(self.lang)
         return self.service.press(payload, self.lang)
 
     def _command(self, text: str) -> Reply:

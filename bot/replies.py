@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.content.models import DEFAULT_LANGUAGE, Library, Section, pick
+from bot.content.models import DEFAULT_LANGUAGE, Library, Localized, Section, pick
 from bot.i18n import t
 
 Route = Literal["command", "button", "text", "deeplink", "inline"]
@@ -33,6 +33,8 @@ class Button:
 
 
 Row = tuple[Button, ...]
+# A piece of section text as picked for a language (possibly the English fallback).
+Shown = Localized[str] | Localized[tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -77,17 +79,26 @@ def menu_row(lang: str) -> tuple[Button, ...]:
     return (Button(t("btn_menu", lang), "t"),)
 
 
-def _notes(section: Section, lang: str, fallback: bool) -> list[str]:
-    if fallback:
-        return [f"<i>{escape(t('fallback_note', lang))}</i>"]
-    if not section.is_reviewed(lang):
-        return [f"<i>{escape(t('unreviewed_note', lang))}</i>"]
-    return []
+def _unreviewed(section: Section, shown: Sequence[Shown]) -> bool:
+    """Whether any text shown is a translation no native speaker has checked yet."""
+    return any(not part.fallback and not section.is_reviewed(part.lang) for part in shown)
+
+
+def _notes(section: Section, lang: str, shown: Sequence[Shown]) -> list[str]:
+    """One line on an unchecked translation, one on English shown for a missing one (or both:
+    a translated summary can come with key points that are only in English)."""
+    notes = []
+    if _unreviewed(section, shown):
+        notes.append(f"<i>{escape(t('unreviewed_note', lang))}</i>")
+    if any(part.fallback for part in shown):
+        notes.append(f"<i>{escape(t('fallback_note', lang))}</i>")
+    return notes
 
 
 def _section_buttons(
-    section: Section, library: Library, lang: str, *, current: str
+    section: Section, library: Library, lang: str, *, current: str, english: bool = False
 ) -> tuple[tuple[Button, ...], ...]:
+    """The view buttons, then (with `english`) "Show in English", related topics and the menu."""
     first = []
     if current != "s":
         first.append(Button(t("btn_summary", lang), f"s:{section.id}"))
@@ -96,8 +107,8 @@ def _section_buttons(
     if current != "o":
         first.append(Button(t("btn_original", lang), f"o:{section.id}"))
     rows: list[tuple[Button, ...]] = [tuple(first)]
-    if lang != DEFAULT_LANGUAGE and not section.is_reviewed(lang) and current != "o":
-        rows.append((Button(t("btn_english", lang), f"{current}:{section.id}:en"),))
+    if english:  # the English source of an unchecked translation, one tap away
+        rows.append((Button(t("btn_english", lang), f"{current}:{section.id}:{DEFAULT_LANGUAGE}"),))
     for related_id in section.related[:RELATED_BUTTONS]:
         related = library.section(related_id)
         if related is not None:
@@ -112,21 +123,30 @@ def section_summary(section: Section, library: Library, lang: str) -> tuple[str,
     title = pick(section.title, lang)
     summary = pick(section.summary, lang)
     parts = [f"<b>{escape(title.value)}</b>", escape(summary.value)]
-    parts += _notes(section, lang, summary.fallback)
-    return "\n\n".join(parts), _section_buttons(section, library, lang, current="s")
+    shown: list[Shown] = [title, summary]
+    parts += _notes(section, lang, shown)
+    english = _unreviewed(section, shown)
+    return "\n\n".join(parts), _section_buttons(
+        section, library, lang, current="s", english=english
+    )
 
 
 def key_points(section: Section, library: Library, lang: str) -> tuple[str, Sequence[Row]]:
     """A section's key points as a bulleted list, and what they mean for a migrant."""
     points = pick(section.key_points, lang)
-    title = pick(section.title, lang).value
-    parts = [f"<b>{escape(title)}: {escape(t('key_points_title', lang))}</b>"]
+    title = pick(section.title, lang)
+    shown: list[Shown] = [title, points]
+    parts = [f"<b>{escape(title.value)}: {escape(t('key_points_title', lang))}</b>"]
     parts.append("\n".join(f"• {escape(point)}" for point in points.value))
     if section.for_migrants:
         meaning = pick(section.for_migrants, lang)
+        shown.append(meaning)
         parts.append(f"<b>{escape(t('for_migrants_title', lang))}</b>\n{escape(meaning.value)}")
-    parts += _notes(section, lang, points.fallback)
-    return "\n\n".join(parts), _section_buttons(section, library, lang, current="k")
+    parts += _notes(section, lang, shown)
+    english = _unreviewed(section, shown)
+    return "\n\n".join(parts), _section_buttons(
+        section, library, lang, current="k", english=english
+    )
 
 
 def original(section: Section, library: Library, lang: str) -> tuple[str, Sequence[Row]]:
@@ -143,9 +163,11 @@ def urgent_help(library: Library, lang: str) -> str:
     """The urgent-help note from the content, with local contacts only if the content has them."""
     if not library.urgent_help:
         return ""
-    note = pick(library.urgent_help, lang).value
-    lines = [f"<b>⚠️ {escape(t('urgent_title', lang))}</b>", escape(note)]
+    note = pick(library.urgent_help, lang)
+    lines = [f"<b>⚠️ {escape(t('urgent_title', lang))}</b>", escape(note.value)]
     lines += [f"• {escape(contact)}" for contact in library.local_contacts]
+    if note.fallback:
+        lines.append(f"<i>{escape(t('fallback_note', lang))}</i>")
     return "\n".join(lines)
 
 

@@ -2,12 +2,17 @@
 
 Input is a command, a free-text message or a button payload plus the user's language; output is
 a Reply. Nothing here knows about Telegram, SQLite or the terminal.
+
+Languages: every reply is in the user's language (their choice, else their app's), with one
+exception: a question clearly written in another supported language is answered in that one, and
+the buttons under that answer stay in it (their payloads name it, `k:<id>:<lang>`). A question in
+English keeps the user's language; see `Service._reply_language` for why.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot import replies
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library, Section, pick
@@ -58,6 +63,7 @@ class InlineResult:
     title: str
     description: str
     text: str
+    lang: str = DEFAULT_LANGUAGE  # what `text` is written in (also for the button under it)
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,11 @@ class Service:
         )
         return Reply(escape(t("language_prompt", lang)), buttons, lang=lang)
 
+    def language_chosen(self, lang: str) -> Reply:
+        """After a language button: say so in the new language, then the topic menu in it."""
+        menu = self.topics(lang)
+        return Reply(join(escape(t("language_set", lang)), menu.text), menu.buttons, lang=lang)
+
     def unknown_command(self, lang: str) -> Reply:
         """Any command we do not know (also what non-admins get for admin commands)."""
         return Reply(escape(t("unknown_command", lang)), (replies.menu_row(lang),), lang=lang)
@@ -202,15 +213,17 @@ class Service:
                 body, buttons = replies.section_summary(section, content.library, reply_lang)
                 return Reply(
                     join(urgent, body),
-                    tuple(buttons),
+                    _pinned(buttons, reply_lang) if reply_lang != lang else tuple(buttons),
                     Outcome("text", section.id, "answer", score),
                     reply_lang,
                 )
         if result.decision == "clarify":
             choices = [content.library.section(sid) for sid in result.alternatives]
-            rows = tuple(
+            rows: tuple[Row, ...] = tuple(
                 (replies.section_button(section, reply_lang),) for section in choices if section
             )
+            if reply_lang != lang:
+                rows = _pinned(rows, reply_lang)
             return Reply(
                 join(urgent, escape(t("clarify", reply_lang))),
                 (*rows, replies.menu_row(reply_lang)),
@@ -227,7 +240,8 @@ class Service:
     def _reply_language(self, result: MatchResult, lang: str) -> str:
         """Answer in the language of the question when it is clearly another supported one."""
         # An English question from a user with another setting still gets their language:
-        # English words are common in every language's messages, so they prove little.
+        # English words are common in every language's messages ("visa", "remittance"), so they
+        # prove little, and the English original is one tap away ("Show in English").
         clearly_other = result.lang not in (lang, DEFAULT_LANGUAGE)
         if clearly_other and result.lang in SUPPORTED_LANGUAGES and result.decision != "none":
             return result.lang
@@ -240,7 +254,7 @@ class Service:
         if query:
             result = self._content.matcher.match(query, lang)
             ids = [candidate.section_id for candidate in result.candidates]
-            lang = result.lang if result.lang in SUPPORTED_LANGUAGES else lang
+            lang = self._reply_language(result, lang)
         else:
             ids = [section.id for section in library.sections]
         found = [section for sid in ids[:limit] if (section := library.section(sid))]
@@ -250,7 +264,7 @@ class Service:
         summary = pick(section.summary, lang).value
         text, _ = replies.section_summary(section, library, lang)
         teaser = summary if len(summary) <= 120 else summary[:117].rsplit(" ", 1)[0] + "..."
-        return InlineResult(section.id, pick(section.title, lang).value, teaser, text)
+        return InlineResult(section.id, pick(section.title, lang).value, teaser, text, lang)
 
     # --- buttons ------------------------------------------------------------------------------
 
@@ -264,7 +278,10 @@ class Service:
         section_id, _, view_lang = rest.partition(":")
         section = library.section(section_id) if kind in _VIEWS else None
         if section is not None and view_lang in ("", *SUPPORTED_LANGUAGES):
-            return self._view(kind, section, library, view_lang or lang, route="button")
+            reply = self._view(kind, section, library, view_lang or lang, route="button")
+            if view_lang and view_lang != lang:  # "Show in English", or a cross-language answer
+                return replace(reply, buttons=_pinned(reply.buttons, view_lang))
+            return reply
         return Reply(
             escape(t("stale_menu", lang)),
             replies.menu_buttons(library, lang),
@@ -276,3 +293,19 @@ class Service:
     ) -> Reply:
         text, buttons = _VIEWS[kind](section, library, lang)
         return Reply(text, tuple(buttons), Outcome(route, section.id, "answer"), lang)
+
+
+def _pinned(rows: Sequence[Row], lang: str) -> tuple[Row, ...]:
+    """`rows` with every section button opening its view in `lang`, not the user's language:
+    the buttons under an answer in another language (or in English) stay in that language."""
+
+    def pin(button: Button) -> Button:
+        kind, _, rest = button.payload.partition(":")
+        payload = f"{button.payload}:{lang}"
+        if kind not in _VIEWS or not rest or ":" in rest:  # the menu, or already has a language
+            return button
+        if len(payload.encode()) > replies.MAX_PAYLOAD_BYTES:
+            return button
+        return Button(button.label, payload)
+
+    return tuple(tuple(pin(button) for button in row) for row in rows)

@@ -181,6 +181,8 @@ class FakeBotApi:
         self._message_ids = itertools.count(1000)
         self._chat_types: dict[int, str] = {}
         self._faults: dict[str, list[Fault]] = {}
+        #: Chats that blocked the bot: every call about one of them fails with 403, as on Telegram.
+        self.blocked_chats: set[int] = set()
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._closing = False
@@ -391,6 +393,8 @@ class FakeBotApi:
         params, files = await _read_params(request)
         queue = self._faults.get(method)
         fault = queue.pop(0) if queue else None
+        if fault is None and _chat_id(params) in self.blocked_chats:
+            fault = Fault.error(403, "Forbidden: bot was blocked by the user")
         await self._record(Call(method, params, files, fault))
 
         if fault is not None and fault.kind == "delay":
@@ -571,6 +575,14 @@ async def _read_params(
             elif isinstance(value, str):
                 params[name] = json.loads(value) if name in JSON_PARAMS else value
     return params, files
+
+
+def _chat_id(params: dict[str, Any]) -> int | None:
+    """The numeric chat_id of a call, if it has one."""
+    try:
+        return int(params["chat_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _entities(text: str) -> list[dict[str, Any]]:

@@ -5,7 +5,8 @@
 `build_application(settings, service, store)` returns the Application with every handler;
 `serve(application, settings, stop)` runs it until `stop` is set (tests run both against a fake
 Bot API server); `run(settings)` loads the content, creates the statistics store, and serves
-until SIGINT or SIGTERM, then writes the statistics still queued and exits.
+until SIGINT or SIGTERM, then writes the statistics still queued and exits. SIGHUP reloads the
+content folder, as an admin's /reload does (bot/tg/admin.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import BotCommand, Update
+from telegram.constants import FloodLimit
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -34,12 +36,14 @@ from telegram.ext import (
     filters,
 )
 
+from bot.announce import Announcer, Pace
 from bot.config import ConfigError, Settings
 from bot.content.loader import ContentError, load_library
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.content.updates import ContentManager
 from bot.service import USER_COMMANDS, Service
 from bot.stats import StatsError, StatsStore
-from bot.tg import handlers
+from bot.tg import admin, handlers
 from bot.tg.errors import ReadableUpdatesRequest, configure_logging, quiet_url_loggers
 from bot.tg.handlers import BotData, Context
 
@@ -62,6 +66,8 @@ BOOTSTRAP_RETRIES = 5
 SEND_RETRIES = 3
 # Signals that stop the bot (Ctrl+C, and what platforms send before a restart).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# The signal that reloads the content folder, as /reload does (not on Windows).
+RELOAD_SIGNAL = getattr(signal, "SIGHUP", None)
 
 # The callback of every user command in bot.service.USER_COMMANDS (the list /help shows).
 USER_COMMAND_CALLBACKS = {
@@ -80,15 +86,29 @@ ADMIN_COMMAND_CALLBACKS = {
     "stats": handlers.stats,
     "unanswered": handlers.unanswered,
     "export": handlers.export,
+    "content": admin.content,
+    "reload": admin.reload,
+    "rollback": admin.rollback,
 }
+# Admin commands that change the content (they run beside other updates, as uploads do).
+CONTENT_CHANGE_COMMANDS = frozenset({"reload", "rollback"})
 
 
-def build_application(settings: Settings, service: Service, store: StatsStore) -> App:
+def build_application(
+    settings: Settings,
+    service: Service,
+    store: StatsStore,
+    *,
+    announce_pace: Pace | None = None,
+) -> App:
     """The Application with every handler; its post_init opens the store, post_shutdown closes it.
+
+    `announce_pace` sets how fast announcements go out (tests use a fast one).
 
     Raises:
         ConfigError: BOT_TOKEN is not set.
     """
+    pace = announce_pace or Pace()
     # PTB 22 warns on every flood-control error (429) unless we opt in to the durations of its next
     # major version (timedelta, not int). We read none of them, so the opt-in changes nothing else.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -99,13 +119,25 @@ def build_application(settings: Settings, service: Service, store: StatsStore) -
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_base_file_url)
         .get_updates_request(ReadableUpdatesRequest(connection_pool_size=1))
-        .rate_limiter(AIORateLimiter(max_retries=SEND_RETRIES))
+        # Telegram's overall limit for everything we send. Announcements pace themselves below
+        # it; a faster pace (tests against the fake server) raises it, or the limiter, not the
+        # pace, would decide how fast announcements go.
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=max(FloodLimit.MESSAGES_PER_SECOND, pace.per_second),
+                max_retries=SEND_RETRIES,
+            )
+        )
         .context_types(ContextTypes(bot_data=BotData))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data.bind(settings, service, store)
+    application.bot_data.content = admin.ContentDesk(
+        ContentManager(settings.content_dir, settings.seeds_dir, service),
+        Announcer(store, admin.announcement_sender(application.bot, store), pace=pace),
+    )
     _add_handlers(application, settings.admin_ids)
     return application
 
@@ -135,20 +167,31 @@ def _add_handlers(application: App, admin_ids: frozenset[int]) -> None:
     for name, callback in USER_COMMAND_CALLBACKS.items():
         application.add_handler(CommandHandler(name, callback))
     # 2. admin commands; anyone else falls through to 3 and gets the unknown-command answer.
+    #    Content changes do not block: questions arriving while the new content is checked are
+    #    answered meanwhile (from the old content until the swap).
     for name, callback in ADMIN_COMMAND_CALLBACKS.items():
-        application.add_handler(CommandHandler(name, callback, filters=admins))
+        block = name not in CONTENT_CHANGE_COMMANDS
+        application.add_handler(CommandHandler(name, callback, filters=admins, block=block))
     # 3. any other command (in groups, only one addressed to this bot).
     application.add_handler(MessageHandler(filters.COMMAND & addressed, handlers.unknown_command))
     # 4. free text: questions. Commands never get here, 1-3 took them all.
     application.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND & addressed, handlers.question)
     )
-    # 5. anything else people send (stickers, photos, voice, files, ...), but not service
-    #    messages such as "X joined the group". An admin upload handler would go before this.
+    # 5. an admin's file in a private chat: a content upload (refused before downloading if its
+    #    name or size is wrong). Not blocking, as /reload. Files from others or in groups go on
+    #    to 6 and are never downloaded.
+    application.add_handler(
+        MessageHandler(filters.Document.ALL & admins, admin.upload, block=False)
+    )
+    # 6. anything else people send (stickers, photos, voice, files, ...), but not service
+    #    messages such as "X joined the group".
     application.add_handler(
         MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL & addressed, handlers.text_only)
     )
-    # 6. buttons and inline mode.
+    # 7. buttons and inline mode. The announce button ("a:<id>") first; it checks for admins
+    #    itself and gives anyone else the usual stale-menu answer.
+    application.add_handler(CallbackQueryHandler(admin.announce_button, pattern=r"^a:"))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(InlineQueryHandler(handlers.inline_query))
     application.add_handler(ChosenInlineResultHandler(handlers.inline_chosen))
@@ -157,9 +200,13 @@ def _add_handlers(application: App, admin_ids: frozenset[int]) -> None:
 
 
 async def _post_init(application: App) -> None:
-    """Open the statistics, then publish the command menu in every language."""
+    """Open the statistics, resume interrupted announcements, publish the command menu."""
     data = application.bot_data
     await data.store.open()
+    # In the background: the bot answers meanwhile (ContentDesk.close stops it at shutdown).
+    data.content.start(
+        admin.resume_announcements(application.bot, data), name="admin-announce-resume"
+    )
     try:
         for lang in SUPPORTED_LANGUAGES:
             commands = [BotCommand(name, text) for name, text in data.service.commands(lang)]
@@ -171,7 +218,9 @@ async def _post_init(application: App) -> None:
 
 
 async def _post_shutdown(application: App) -> None:
-    """Write the statistics still queued and close the database."""
+    """Stop announcing (if `serve` did not), write the statistics still queued, close the
+    database."""
+    await application.bot_data.content.close()
     await application.bot_data.store.close()
 
 
@@ -217,6 +266,8 @@ async def _serve_until_signalled(application: App, settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signal_number in STOP_SIGNALS:
         loop.add_signal_handler(signal_number, stop.set)
+    if RELOAD_SIGNAL is not None:
+        loop.add_signal_handler(RELOAD_SIGNAL, admin.reload_on_signal, application.bot_data)
     await serve(application, settings, stop)
 
 
@@ -284,6 +335,9 @@ async def serve(
         for task in (starting, stopping):
             task.cancel()
         await asyncio.gather(starting, stopping, return_exceptions=True)
+        # Announcements stop first, while the bot can still send: the sends under way finish
+        # and are recorded, and the rest goes out after the restart.
+        await application.bot_data.content.close()
         if updater.running:
             await updater.stop()
         if application.running:

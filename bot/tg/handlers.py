@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import (
     InlineKeyboardButton,
@@ -34,9 +34,12 @@ from telegram.helpers import create_deep_linked_url
 from bot.config import Settings
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.i18n import supported, t
-from bot.replies import Reply, escape, join, split_message
+from bot.replies import Reply, escape, split_message
 from bot.service import Service
 from bot.stats import StatsEvent, StatsStore, StatsUnavailable, format_report
+
+if TYPE_CHECKING:  # admin.py imports this module
+    from bot.tg.admin import ContentDesk
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ class BotData:
     settings: Settings
     service: Service
     store: StatsStore
+    # Content changes and announcements (bot/tg/admin.py); also set by `build_application`.
+    content: ContentDesk
 
     def bind(self, settings: Settings, service: Service, store: StatsStore) -> None:
         """Set once by `build_application`, before any update arrives."""
@@ -215,9 +220,7 @@ async def button(update: Update, context: Context) -> None:
 async def _choose_language(update: Update, context: Context, user_id: int, lang: str) -> None:
     store = context.bot_data.store
     await store.set_language(store.user_key(user_id), lang)
-    menu = context.bot_data.service.topics(lang)
-    reply = Reply(join(escape(t("language_set", lang)), menu.text), menu.buttons, lang=lang)
-    await send(update, context, reply, edit=True)
+    await send(update, context, context.bot_data.service.language_chosen(lang), edit=True)
 
 
 async def text_only(update: Update, context: Context) -> None:
@@ -249,7 +252,8 @@ async def inline_query(update: Update, context: Context) -> None:
             # The button opens a private chat with the bot on this section (a deep link).
             reply_markup=InlineKeyboardMarkup.from_button(
                 InlineKeyboardButton(
-                    f"@{username}", url=create_deep_linked_url(username, result.section_id)
+                    t("btn_open_bot", result.lang, bot=username),
+                    url=create_deep_linked_url(username, result.section_id),
                 )
             ),
         )

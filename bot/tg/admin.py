@@ -1,0 +1,434 @@
+"""Admins change the content on Telegram, and tell subscribers what is new.
+
+    (an admin sends a .yaml file)  checked with all the content; live at once if it is valid
+    /reload                        re-read CONTENT_DIR (also on SIGHUP)
+    /rollback [file [version]]     restore a kept version; without a file, list what is kept
+    /content                       the live packs: version, sections, languages, load time
+
+The work is done by `bot.content.updates.ContentManager` (validate, write, swap, keep history)
+and `bot.announce.Announcer` (send once to every subscriber, resume after a restart); this module
+is the Telegram side of both. After a change that added or rewrote topics, the admin gets an
+"Announce to N subscribers" button (callback data `a:<offer id>`); pressing it sends the news in
+the background while the admin sees progress and, at the end, the count.
+
+`app.py` lets only ADMIN_IDS in private chats reach these callbacks, except the announce button
+(`announce_button`), which checks the admin itself: buttons cannot be filtered by chat or user
+in PTB, and anyone can forge callback data.
+
+Admin messages are in English, like the other admin commands; what subscribers get is in their
+language (`announcement_reply`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Coroutine
+from datetime import datetime
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.announce import (
+    AnnounceError,
+    Announcement,
+    Announcer,
+    NothingToAnnounce,
+    Send,
+    SendStatus,
+    UnknownAnnouncement,
+    announcement_topics,
+)
+from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.content.updates import MAX_UPLOAD_BYTES, ContentManager, UpdateResult, safe_file_name
+from bot.i18n import t
+from bot.replies import Button, Reply, escape, join, menu_row
+from bot.stats import StatsStore
+from bot.tg import handlers
+from bot.tg.handlers import NO_PREVIEW, BotData, Context
+
+logger = logging.getLogger(__name__)
+
+# Callback data of the "Announce to N subscribers" button: this prefix and an offer id.
+OFFER_PREFIX = "a:"
+# Changes waiting for their announce button; older offers are dropped (the button then expires).
+MAX_OFFERS = 20
+# Topics listed (each with a button) in one announcement; the rest are counted, not listed.
+MAX_ANNOUNCED_TOPICS = 10
+# Kept versions listed per file by /rollback without arguments, newest first.
+ROLLBACK_LISTED_VERSIONS = 5
+
+STOPPING = "The bot is stopping. The announcement is sent after the restart."
+EXPIRED_OFFER = (
+    "This button has expired: it was pressed already, or the bot restarted since. Nothing was sent."
+)
+
+
+class ContentDesk:
+    """What the admin callbacks need beyond the service and the store: the content manager,
+    the announcer, changes waiting for their announce button, and the background tasks that
+    send announcements (stopped by `close` when the bot stops)."""
+
+    def __init__(self, manager: ContentManager, announcer: Announcer) -> None:
+        self.manager = manager
+        self.announcer = announcer
+        self._offers: dict[str, UpdateResult] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    def offer(self, result: UpdateResult) -> str:
+        """Keep a content change for its announce button; returns the id the button carries."""
+        key = secrets.token_hex(4)
+        self._offers[key] = result
+        while len(self._offers) > MAX_OFFERS:
+            del self._offers[next(iter(self._offers))]
+        return key
+
+    def take_offer(self, key: str) -> UpdateResult | None:
+        """The change an announce button stands for, once: a second press gets None."""
+        return self._offers.pop(key, None)
+
+    def start(self, work: Coroutine[Any, Any, None], name: str) -> bool:
+        """Run `work` in the background until it ends or the bot stops; False if stopping."""
+        if self._closed:
+            work.close()
+            return False
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return True
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("%s failed", task.get_name(), exc_info=task.exception())
+
+    async def close(self) -> None:
+        """Stop the background work and wait for it. Call while the bot can still send: an
+        announcement lets its sends under way finish and records them; the rest of it is sent
+        after the restart (`resume_announcements`). Safe to call twice."""
+        self._closed = True
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+
+
+# --- uploads and content commands -----------------------------------------------------------
+
+
+async def upload(update: Update, context: Context) -> None:
+    """An admin sent a file: a content file, checked with all the content and live if valid."""
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    document = message.document
+    name = document.file_name or ""
+    refusal = upload_refusal(name, document.file_size)
+    if refusal is not None:  # refused before downloading anything
+        await _tell(update, context, refusal)
+        return
+    try:
+        file = await document.get_file()
+        data = bytes(await file.download_as_bytearray())
+    except TelegramError as error:
+        logger.warning("Could not download the uploaded file: %s", error)
+        await _tell(
+            update,
+            context,
+            f"Could not get {name} from Telegram ({error.message}). "
+            "Nothing was changed. Please send it again.",
+        )
+        return
+    # Checking the whole library and building the search index takes a moment: in a thread, so
+    # that users' questions are answered meanwhile (from the old content until the swap).
+    result = await asyncio.to_thread(context.bot_data.content.manager.apply_upload, name, data)
+    await _report_change(update, context, result)
+
+
+def upload_refusal(file_name: str, size: int | None) -> str | None:
+    """Why an upload is refused before downloading it (its name or size), or None."""
+    name = safe_file_name(file_name)
+    if name is None:
+        return (
+            f"{file_name[:80]!r} is not a content file. Send a .yaml file named with Latin "
+            "letters, digits, '-' and '_'. Nothing was changed."
+        )
+    # Telegram almost always gives the size. Without it, ContentManager checks it after the
+    # download, which Telegram caps at 20 MB for bots.
+    if size is not None and size > MAX_UPLOAD_BYTES:
+        return (
+            f"Not applied {name}: the file is {size // 1024} KB; the limit is "
+            f"{MAX_UPLOAD_BYTES // 1024} KB. Nothing was changed."
+        )
+    return None
+
+
+async def reload(update: Update, context: Context) -> None:
+    """/reload: serve the content folder as it is on disk now (after a git deploy, say)."""
+    result = await asyncio.to_thread(context.bot_data.content.manager.reload)
+    await _report_change(update, context, result)
+
+
+async def rollback(update: Update, context: Context) -> None:
+    """/rollback <file> [version]: restore a kept version; without a file, list what is kept."""
+    manager = context.bot_data.content.manager
+    if not context.args:
+        await _tell(update, context, await asyncio.to_thread(_kept_versions, manager))
+        return
+    file_name, version = context.args[0], (context.args[1] if len(context.args) > 1 else None)
+    result = await asyncio.to_thread(manager.rollback, file_name, version)
+    await _report_change(update, context, result)
+
+
+def _kept_versions(manager: ContentManager) -> str:
+    """/rollback without arguments: every content file with kept versions, newest first."""
+    names = {info.file_name for info in manager.packs_overview()}
+    names |= {path.name for path in manager.content_dir.glob("*.yaml")}
+    lines = []
+    for name in sorted(names):
+        versions = manager.history(name)
+        if not versions:
+            continue
+        lines.append(f"{name}: {len(versions)} kept")
+        lines += [
+            f"  {kept.version}  (saved {_when(kept.saved_at)})"
+            for kept in reversed(versions[-ROLLBACK_LISTED_VERSIONS:])
+        ]
+    if not lines:
+        return "No file has an earlier version to restore yet."
+    usage = (
+        "/rollback <file> restores the newest kept version that differs from the file now; "
+        "/rollback <file> <version> restores that one."
+    )
+    return "\n".join(["Kept versions:", *lines, "", usage])
+
+
+async def content(update: Update, context: Context) -> None:
+    """/content: the live packs with version, sections, languages and when each went live."""
+    infos = await asyncio.to_thread(context.bot_data.content.manager.packs_overview)
+    blocks = []
+    for info in infos:
+        lines = [
+            f"<b>{escape(info.file_name)}</b>",
+            escape(f"pack {info.pack_id}, version {info.version}"),
+            escape(f"{_count(info.sections, 'section')}; languages: {', '.join(info.languages)}"),
+            escape(f"live since {_when(info.loaded_at)}"),
+        ]
+        if info.changed_on_disk:
+            lines.append(escape("The file changed on disk since: send /reload to serve it."))
+        blocks.append("\n".join(lines))
+    text = join(escape(f"Content packs: {len(infos)}"), *blocks)
+    await handlers.send(update, context, Reply(text))
+
+
+async def _report_change(update: Update, context: Context, result: UpdateResult) -> None:
+    """Tell the admin what a change did; offer to announce new or rewritten topics."""
+    data = context.bot_data
+    text = escape(result.describe())
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if result.ok and announcement_topics(result, data.service.library):
+        count = await data.store.subscriber_count()
+        if count:
+            key = data.content.offer(result)
+            label = f"Announce to {_count(count, 'subscriber')}"
+            buttons = ((Button(label, f"{OFFER_PREFIX}{key}"),),)
+        else:
+            text = join(text, escape("Nobody has subscribed yet, so there is nobody to tell."))
+    await handlers.send(update, context, Reply(text, buttons))
+
+
+# --- announcing ------------------------------------------------------------------------------
+
+
+async def announce_button(update: Update, context: Context) -> None:
+    """The admin pressed "Announce to N subscribers": send the news in the background."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    data = context.bot_data
+    if query.from_user.id not in data.settings.admin_ids:
+        await handlers.button(update, context)  # forged: the usual "this menu is out of date"
+        return
+    # Answer first, always: until the query is answered the admin's app shows a spinner.
+    try:
+        await query.answer()
+    except BadRequest as error:
+        logger.debug("Could not answer callback query %s: %s", query.id, error)
+    if isinstance(query.message, Message):  # one press only: the button goes
+        try:
+            await query.message.edit_reply_markup(reply_markup=None)
+        except BadRequest as error:
+            logger.debug("Could not remove the announce button: %s", error)
+    result = data.content.take_offer((query.data or "").removeprefix(OFFER_PREFIX))
+    if result is None:
+        await _tell(update, context, EXPIRED_OFFER)
+        return
+    try:
+        announcement = await data.content.announcer.prepare(result, data.service.library)
+    except AnnounceError as error:  # nothing to announce any more, or the database is down
+        text = str(error) if isinstance(error, NothingToAnnounce) else f"Not sent: {error}"
+        await _tell(update, context, text)
+        return
+    # Prepared means it will be sent (now, or after a restart), so the run starts even if the
+    # status message cannot be sent.
+    total = len(await data.store.pending_recipients(announcement.id))
+    status = await _status(context.bot, chat.id, f"Announcing to {_count(total, 'subscriber')}…")
+    work = _announce(context.bot, data.content.announcer, announcement.id, chat.id, status)
+    if not data.content.start(work, name=f"admin-announce-{announcement.id}"):
+        await _notify(context.bot, chat.id, STOPPING)
+
+
+async def _announce(
+    bot: Bot, announcer: Announcer, announcement_id: str, chat_id: int, status: Message | None
+) -> None:
+    """Run one announcement; show its progress in `status`, then send the admin the count."""
+
+    async def progress(done: int, total: int) -> None:
+        if status is not None:
+            await _edit(status, f"Announcing: {done} of {total} done.")
+
+    try:
+        report = await announcer.run(announcement_id, progress=progress)
+    except UnknownAnnouncement:
+        text = "This announcement was sent already."
+    except Exception:  # logged, and the admin told: it goes on after the next restart
+        logger.exception("Announcement %s stopped", announcement_id)
+        text = "The announcement stopped because of an error. It goes on after a restart."
+    else:
+        text = report.describe()
+    await _notify(bot, chat_id, text)
+
+
+async def resume_announcements(bot: Bot, data: BotData) -> None:
+    """At start-up: finish the announcements a restart interrupted, then tell the admins."""
+    for report in await data.content.announcer.resume_unfinished():
+        for admin_id in sorted(data.settings.admin_ids):
+            await _notify(bot, admin_id, f"Continued after a restart. {report.describe()}")
+
+
+def announcement_sender(bot: Bot, store: StatsStore) -> Send:
+    """The Announcer's `send`: one announcement to one chat, in the chat's language."""
+
+    async def send(chat_id: int, announcement: Announcement) -> SendStatus:
+        lang = await _chat_language(store, chat_id)
+        reply = announcement_reply(announcement, lang)
+        try:
+            # Through the Application's rate limiter, like every other message.
+            await bot.send_message(
+                chat_id,
+                reply.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=_keyboard(reply),
+                link_preview_options=NO_PREVIEW,
+            )
+        except Forbidden:  # blocked the bot, deactivated, or removed it from the group
+            return "blocked"
+        except BadRequest as error:
+            if "chat not found" in error.message.lower():
+                return "blocked"
+            logger.info("announce: a send failed: %s", error)
+            return "failed"
+        except TelegramError as error:  # flood control beyond the retries, network, 5xx
+            logger.info("announce: a send failed: %s", error)
+            return "failed"
+        return "sent"
+
+    return send
+
+
+def announcement_reply(announcement: Announcement, lang: str) -> Reply:
+    """What a subscriber gets: the new and changed topics, each with a button that opens it."""
+    shown = announcement.topics[:MAX_ANNOUNCED_TOPICS]
+    lines = [f"<b>{escape(t('announce_title', lang))}</b>"]
+    for topic in shown:
+        key = "announce_added" if topic.change == "added" else "announce_changed"
+        lines.append("• " + escape(t(key, lang, title=topic.title_in(lang))))
+    hidden = len(announcement.topics) - len(shown)
+    if hidden:
+        lines.append(escape(t("announce_more", lang, count=hidden)))
+    buttons = tuple((Button(topic.title_in(lang), topic.payload),) for topic in shown)
+    return Reply(
+        join("\n".join(lines), escape(t("announce_footer", lang))),
+        (*buttons, menu_row(lang)),
+        lang=lang,
+    )
+
+
+# --- SIGHUP ----------------------------------------------------------------------------------
+
+
+def reload_on_signal(data: BotData) -> None:
+    """SIGHUP: reload the content folder in the background, as /reload does, and log how."""
+    data.content.start(_reload_and_log(data.content.manager), name="content-reload")
+
+
+async def _reload_and_log(manager: ContentManager) -> None:
+    result = await asyncio.to_thread(manager.reload)
+    level = logging.INFO if result.ok else logging.ERROR
+    logger.log(level, "SIGHUP: %s", " ".join(result.describe().splitlines()))
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+async def _chat_language(store: StatsStore, chat_id: int) -> str:
+    """A private chat's id is its user's id: their chosen language, else English."""
+    if chat_id < 0:  # a group: no one person's choice
+        return DEFAULT_LANGUAGE
+    chosen = await store.get_language(store.user_key(chat_id))
+    return chosen if chosen in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+
+async def _tell(update: Update, context: Context, text: str) -> None:
+    """A plain message to the admin (escaped; split if long)."""
+    await handlers.send(update, context, Reply(escape(text)))
+
+
+async def _notify(bot: Bot, chat_id: int, text: str) -> None:
+    """A plain message to an admin outside of any update; a failure is only logged."""
+    try:
+        await bot.send_message(chat_id, escape(text), parse_mode=ParseMode.HTML)
+    except TelegramError as error:
+        logger.warning("Could not send a message to an admin: %s", error)
+
+
+async def _status(bot: Bot, chat_id: int, text: str) -> Message | None:
+    """Send a status message to edit later; None if it could not be sent."""
+    try:
+        return await bot.send_message(chat_id, escape(text), parse_mode=ParseMode.HTML)
+    except TelegramError as error:
+        logger.warning("Could not send the announcement's status message: %s", error)
+        return None
+
+
+async def _edit(status: Message, text: str) -> None:
+    """Replace the text of a status message; a failure is only logged (it is a courtesy)."""
+    try:
+        await status.edit_text(escape(text), parse_mode=ParseMode.HTML)
+    except TelegramError as error:
+        logger.debug("Could not update the status message: %s", error)
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(button.label, callback_data=button.payload) for button in row]
+            for row in reply.buttons
+        ]
+    )
+
+
+def _when(moment: datetime | None) -> str:
+    return "unknown" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
