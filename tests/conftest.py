@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
@@ -56,11 +57,14 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
 
 @pytest.fixture
 def bot_settings(fake_api: FakeBotApi, tmp_path: Path) -> Settings:
-    """Settings pointing at the fake server, with one admin and a database in tmp_path."""
+    """Settings pointing at the fake server, with one admin, and the content and the database
+    in tmp_path: an admin test that uploads or reloads must never touch the real content/."""
+    content_dir = tmp_path / "bot-content"
+    shutil.copytree(ROOT / "content", content_dir)
     return Settings(
         bot_token=TOKEN,
         admin_ids=frozenset({ADMIN_ID}),
-        content_dir=ROOT / "content",
+        content_dir=content_dir,
         seeds_dir=ROOT / "seeds",
         database_path=tmp_path / "bot.sqlite3",
         stats_secret="test-secret",
