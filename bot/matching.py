@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -137,6 +138,7 @@ PHRASE_RERANK = 12
 # characters; a question needs far fewer words).
 MAX_QUERY_WORDS = 40
 MAX_CANDIDATES = 5
+RESULT_CACHE_SIZE = 4096  # recent (question, language) results kept per matcher
 # A Latin-script question is scored in each Latin-script language; the user's language (then
 # English) keeps it unless another language scores this much better ("work visa" is English
 # and Tagalog alike).
@@ -737,6 +739,10 @@ class Matcher:
     def __init__(self, section_ids: Sequence[str], indexes: dict[str, _Index]) -> None:
         self._ids = tuple(section_ids)
         self._indexes = indexes
+        # Recent results: people ask the same short questions ("remittances", "passport")
+        # over and over. The cache lives and dies with this matcher, so a content swap, which
+        # builds a new matcher, can never serve an answer from the old content.
+        self._results: OrderedDict[tuple[str, str | None], MatchResult] = OrderedDict()
 
     @classmethod
     def build(cls, library: Library) -> Matcher:
@@ -763,6 +769,18 @@ class Matcher:
                 it as in another language is matched in it; when nothing matches, or the
                 script is not one the library has (Thai), it is the `lang` reported.
         """
+        key = (query, lang)
+        cached = self._results.get(key)
+        if cached is not None:
+            self._results.move_to_end(key)
+            return cached
+        result = self._match(query, lang)
+        self._results[key] = result
+        if len(self._results) > RESULT_CACHE_SIZE:
+            self._results.popitem(last=False)
+        return result
+
+    def _match(self, query: str, lang: str | None) -> MatchResult:
         hint = lang if lang in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
         distress = is_distress(query)
         scored = self._score(query, hint)

@@ -307,11 +307,6 @@ async def test_a_failed_reply_gets_one_message_and_the_bot_goes_on(
     assert all(answers(fake, since)[user] == 1 for user in users)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/tg/handlers.py on_error apologises after a reply that timed out, though "
-    "Telegram may have delivered it: the user gets the answer, then 'something went wrong'",
-)
 async def test_a_reply_that_times_out_is_not_followed_by_an_apology(bot: RunningBot) -> None:
     fake = bot.fake
     since = fake.mark()
@@ -470,13 +465,6 @@ async def test_sigterm_mid_load_loses_nothing_and_exits_quickly(
     assert "Traceback" not in log.read_text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/tg/app.py: PTB's update queue is unbounded while AIORateLimiter sends 30 "
-    "messages/s, so a burst is fetched and confirmed to Telegram at once; SIGTERM then waits "
-    "for the whole backlog, and a platform's SIGKILL (or kill -9) loses every confirmed, "
-    "unanswered update",
-)
 async def test_a_burst_beyond_the_send_rate_is_not_lost_when_the_platform_stops_the_bot(
     fake_api: FakeBotApi, tmp_path: Path
 ) -> None:
@@ -604,12 +592,6 @@ async def test_a_content_upload_from_anyone_else_is_treated_as_any_file(
 # --- memory ----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="python-telegram-bot 22.8: Application.process_update adds every user and chat id to "
-    "sets kept for a persistence this bot does not use, and nothing empties them (~150 bytes "
-    "per user for good); see the report for the fix in bot/tg/app.py",
-)
 async def test_the_bot_keeps_nothing_per_user_in_memory(
     bot_settings: Settings, service: Any
 ) -> None:

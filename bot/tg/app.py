@@ -51,6 +51,25 @@ logger = logging.getLogger(__name__)
 
 App = Application[ExtBot[Any], Context, dict[Any, Any], dict[Any, Any], BotData, Any]
 
+# Updates fetched from Telegram but not yet answered. Telegram counts a fetched update as
+# delivered, so a bounded queue makes polling wait instead of piling up a backlog that a
+# platform's SIGKILL after a SIGTERM would lose (sending is capped at 30 messages a second).
+UPDATE_QUEUE_SIZE = 32
+
+
+class _Application(Application):  # type: ignore[type-arg]
+    """PTB's Application without one leak: with no persistence configured, PTB still collects
+    the id of every user and chat it sees, for a persistence save that never comes. That is
+    memory that grows with every new user, and raw user ids we promise not to keep."""
+
+    def _mark_for_persistence_update(
+        self, *, update: object | None = None, job: Any = None
+    ) -> None:
+        if self.persistence is None:
+            return
+        super()._mark_for_persistence_update(update=update, job=job)
+
+
 # Updates we ask Telegram for; edited messages and channel posts are not among them.
 ALLOWED_UPDATES = (
     Update.MESSAGE,
@@ -115,6 +134,8 @@ def build_application(
     quiet_url_loggers()
     application = (
         ApplicationBuilder()
+        .application_class(_Application)
+        .update_queue(asyncio.Queue(maxsize=UPDATE_QUEUE_SIZE))
         .token(settings.require_token())
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_base_file_url)

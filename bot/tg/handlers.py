@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from telegram import (
@@ -27,14 +28,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot, filters
 from telegram.helpers import create_deep_linked_url
 
 from bot.config import Settings
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.i18n import supported, t
-from bot.replies import Reply, escape, split_message
+from bot.replies import Button, Reply, escape, split_message
 from bot.service import Service
 from bot.stats import StatsEvent, StatsStore, StatsUnavailable, format_report
 
@@ -219,8 +220,11 @@ async def button(update: Update, context: Context) -> None:
 
 async def _choose_language(update: Update, context: Context, user_id: int, lang: str) -> None:
     store = context.bot_data.store
-    await store.set_language(store.user_key(user_id), lang)
-    await send(update, context, context.bot_data.service.language_chosen(lang), edit=True)
+    service = context.bot_data.service
+    if await store.set_language(store.user_key(user_id), lang):
+        await send(update, context, service.language_chosen(lang), edit=True)
+    else:  # never confirm a choice that was not kept; say so in the language they picked
+        await send(update, context, service.error(lang))
 
 
 async def text_only(update: Update, context: Context) -> None:
@@ -351,6 +355,10 @@ async def on_error(update: object, context: Context) -> None:
     if isinstance(context.error, Forbidden):  # blocked by the user, or removed from the group
         logger.info("Update %s: cannot write to this chat: %s", update_id, context.error)
         return
+    if isinstance(context.error, TimedOut):
+        # Telegram may well have delivered the answer: an apology now would answer twice.
+        logger.warning("Update %s: Telegram did not confirm in time: %s", update_id, context.error)
+        return
     logger.error("Update %s failed", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
@@ -415,12 +423,17 @@ async def send(update: Update, context: Context, reply: Reply, *, edit: bool = F
 
 
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
+    return _markup(reply.buttons) if reply.buttons else None
+
+
+@lru_cache(maxsize=512)
+def _markup(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
+    """The keyboard for a set of buttons. Most replies carry one of a few dozen keyboards (the
+    topic menu, a section's buttons), and PTB's markup objects are immutable, so build once."""
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(button.label, callback_data=button.payload) for button in row]
-            for row in reply.buttons
+            for row in buttons
         ]
     )
 
