@@ -74,9 +74,9 @@ FAULT_LOG_INTERVAL = 60.0  # seconds: database errors are logged at most this of
 RECONNECT_INTERVAL = 5.0  # seconds between attempts to reopen an unavailable database
 RETENTION_INTERVAL = timedelta(days=1)
 SHORT_PERIOD_DAYS = 31  # reports up to this long read a day range; longer ones scan indexes
-# Page cache. SQLite grows it with the file up to this size; 8 MiB keeps the bot's memory flat
+# Page cache. SQLite grows it with the file up to this size; 4 MiB keeps the bot's memory flat
 # (bench_startup) while batched inserts stay fast (bench_stats).
-CACHE_SIZE_KIB = 8 * 1024
+CACHE_SIZE_KIB = 4 * 1024
 # Language choices remembered in memory, so answering a message needs no database read. Only
 # this process writes them, so a cached answer (also "no choice") is never stale.
 LANGUAGE_CACHE_SIZE = 20_000
