@@ -31,6 +31,7 @@ from bot.replies import Reply, escape
 from bot.service import Service
 from tests.fake_bot_api import BOT_USERNAME, Call
 from tests.html_check import assert_valid_telegram_html
+from tests.test_telegram import press as press_button
 
 if TYPE_CHECKING:
     from tests.conftest import RunningBot, StartBot
@@ -76,15 +77,7 @@ async def say(bot: RunningBot, text: str, **kwargs: Any) -> Call:
 
 async def press(bot: RunningBot, data: str, **kwargs: Any) -> Call:
     """Press a button; return the edit (or new message) that answered it."""
-    since = bot.fake.mark()
-    await bot.fake.push_callback(data, **kwargs)
-
-    def answers() -> list[Call]:
-        methods = ("editMessageText", "sendMessage")
-        return [call for call in bot.fake.calls[since:] if call.method in methods and call.ok]
-
-    await bot.fake.wait_until(lambda: bool(answers()))
-    call = answers()[0]
+    call = await press_button(bot, data, **kwargs)
     assert_valid_telegram_html(call.params["text"])
     return call
 
