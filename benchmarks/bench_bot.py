@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_bot.py                    # 20,000 updates
     .venv/bin/python benchmarks/bench_bot.py --updates 5000     # quicker
     .venv/bin/python benchmarks/bench_bot.py --profile          # where our time goes (cProfile)
-    .venv/bin/python benchmarks/bench_bot.py --what-if          # with the proposed fixes (below)
+    .venv/bin/python benchmarks/bench_bot.py --saved-choices 50000  # > memory holds
 
 Both bots run `Application.process_update` on the same updates, one at a time, with a request
 object that answers every Bot API call in memory (`LocalBotApi`: no socket, no network), so the
@@ -23,10 +23,10 @@ One production setting is left out on purpose: `AIORateLimiter` holds sends to T
 messages a second, which would make any bot measure 30 updates/s. Our bot keeps the limiter's
 retry wrapper (rate limits set to 0); `--with-rate-limiter` shows the real cap.
 
-`--what-if` measures three fixes proposed for bot/ (applied here as wrappers, nothing in bot/ is
-changed): the users' language choices held in memory instead of one SQLite read per update, an
-LRU cache of match results per (question, language), and one InlineKeyboardMarkup per distinct
-set of buttons instead of a new one per reply.
+Before the run, `--saved-choices` users (default 1,000 of the 5,000) have a language choice in
+the database, as after weeks in service. Up to 20,000 saved choices the store holds them all in
+memory; beyond that, users whose choice is not held cost a database read (`--saved-choices
+50000` measures that case).
 
 Targets: ours >= 0.50 of bare PTB's updates/s; every recorded event stored (N = M).
 """
@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import functools
 import itertools
 import json
 import os
@@ -78,6 +77,7 @@ BOT_USER: dict[str, Any] = {
 USERS = 5_000
 FIRST_USER_ID = 10_000_000
 DEFAULT_UPDATES = 20_000
+DEFAULT_SAVED_CHOICES = 1_000
 WARM_UP = 300  # updates run through each bot before timing (first look-ups, first queries)
 TARGET_RATIO = 0.50
 SECTIONS = (
@@ -338,55 +338,6 @@ class CountingStore(StatsStore):
         super().record(event)
 
 
-class CachedLanguageStore(CountingStore):
-    """What-if: language choices read once at open and kept in memory (writes go to both)."""
-
-    _languages: dict[str, str]
-
-    async def open(self) -> None:
-        """Open as usual, then read every saved choice (one row per user who chose)."""
-        await super().open()
-        assert self._db is not None
-        async with self._db.execute("SELECT user_key, lang FROM languages") as cursor:
-            self._languages = {key: lang for key, lang in await cursor.fetchall()}
-
-    async def get_language(self, user_key: str) -> str | None:
-        """From memory: no SQLite round trip, no wait for the writer's lock."""
-        return self._languages.get(user_key)
-
-    async def set_language(self, user_key: str, lang: str) -> bool:
-        """Save, then remember."""
-        saved = await super().set_language(user_key, lang)
-        if saved:
-            self._languages[user_key] = lang
-        return saved
-
-
-class CachedMatcher:
-    """What-if: the matcher behind an LRU cache (a new matcher, so a new cache, per content)."""
-
-    def __init__(self, matcher: Matcher, size: int = 4096) -> None:
-        self._matcher = matcher
-        self.match = functools.lru_cache(maxsize=size)(matcher.match)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._matcher, name)
-
-
-def apply_what_if() -> None:
-    """What-if: one InlineKeyboardMarkup per distinct set of buttons (PTB objects are frozen)."""
-    from bot.tg import handlers
-
-    build = handlers._keyboard
-    cached = functools.lru_cache(maxsize=1024)(lambda buttons: build(_ButtonsOnly(buttons)))
-    handlers._keyboard = lambda reply: cached(reply.buttons)  # type: ignore[assignment]
-
-
-class _ButtonsOnly:
-    def __init__(self, buttons: Any) -> None:
-        self.buttons = buttons
-
-
 def count_events(path: Path) -> int:
     """Events in the database, read with a separate connection."""
     with closing(sqlite3.connect(path)) as db:
@@ -410,20 +361,31 @@ def settings_for(folder: Path) -> Settings:
     )
 
 
+async def save_choices(settings: Settings, count: int) -> None:
+    """Give `count` of the benchmark's users (and more, past USERS) a saved language choice."""
+    if count <= 0:
+        return
+    languages = ("ru", "id", "tl", "bn", "ne", "en")
+    async with StatsStore(settings.database_path, settings.stats_secret) as store:  # the schema
+        rows = [
+            (store.user_key(FIRST_USER_ID + i), languages[i % len(languages)], int(time.time()))
+            for i in range(count)
+        ]
+    with closing(sqlite3.connect(settings.database_path)) as db, db:
+        db.executemany("INSERT INTO languages (user_key, lang, updated_at) VALUES (?, ?, ?)", rows)
+
+
 async def start_ours(
-    folder: Path, *, rate_limit: bool = False, what_if: bool = False
+    folder: Path, *, rate_limit: bool = False, saved_choices: int = 0
 ) -> tuple[Any, CountingStore, LocalBotApi]:
     """Our Application, initialized as `serve` does (post_init opens the store)."""
     from bot.tg.app import build_application
 
     settings = settings_for(folder)
+    await save_choices(settings, saved_choices)
     library = load_library(settings.content_dir, settings.seeds_dir)
-    matcher: Any = Matcher.build(library)
-    store_class = CountingStore
-    if what_if:
-        matcher, store_class = CachedMatcher(matcher), CachedLanguageStore
-        apply_what_if()
-    store = store_class(settings.database_path, settings.stats_secret)
+    matcher = Matcher.build(library)
+    store = CountingStore(settings.database_path, settings.stats_secret)
     application = build_application(settings, Service(library, matcher), store)
     local = localize(application, rate_limit)
     await application.initialize()
@@ -494,7 +456,8 @@ async def main_async(args: argparse.Namespace) -> int:
     print(
         f"bench_bot: {len(load):,} updates from {USERS:,} users: "
         f"{kinds['message'] - commands:,} texts, {kinds['callback_query']:,} buttons, "
-        f"{commands:,} commands (+{WARM_UP} warm-up each)"
+        f"{commands:,} commands (+{WARM_UP} warm-up each); "
+        f"{args.saved_choices:,} saved language choices"
     )
     with tempfile.TemporaryDirectory(prefix="bench-bot-") as tmp:
         bare, bare_api = await start_bare()
@@ -503,7 +466,7 @@ async def main_async(args: argparse.Namespace) -> int:
         await bare.shutdown()
 
         ours, store, our_api = await start_ours(
-            Path(tmp), rate_limit=args.with_rate_limiter, what_if=args.what_if
+            Path(tmp), rate_limit=args.with_rate_limiter, saved_choices=args.saved_choices
         )
         await drive(ours, warm)
         profiler = cProfile.Profile() if args.profile else None
@@ -547,7 +510,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--updates", type=int, default=DEFAULT_UPDATES)
     parser.add_argument("--profile", action="store_true", help="cProfile our bot's run")
-    parser.add_argument("--what-if", action="store_true", help="with the proposed fixes")
+    parser.add_argument(
+        "--saved-choices",
+        type=int,
+        default=DEFAULT_SAVED_CHOICES,
+        help="users with a language choice in the database before the run",
+    )
     parser.add_argument(
         "--with-rate-limiter",
         action="store_true",

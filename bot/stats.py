@@ -78,7 +78,8 @@ SHORT_PERIOD_DAYS = 31  # reports up to this long read a day range; longer ones 
 # (bench_startup) while batched inserts stay fast (bench_stats).
 CACHE_SIZE_KIB = 4 * 1024
 # Language choices remembered in memory, so answering a message needs no database read. Only
-# this process writes them, so a cached answer (also "no choice") is never stale.
+# this process writes them, so a cached answer (also "no choice") is never stale. Up to this
+# many choices the whole table is held, and a user who never chose costs no read either.
 LANGUAGE_CACHE_SIZE = 20_000
 SECRET_SUFFIX = ".secret"
 _SHORT_TEXT = 64  # section ids and language codes longer than this are cut
@@ -87,6 +88,58 @@ _SHORT_TEXT = 64  # section ids and language codes longer than this are cut
 _CORRUPTION_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 
 T = TypeVar("T")
+
+
+class LanguageChoices:
+    """The users' language choices in memory: all of them while they fit, else the most recent.
+
+    Complete (every saved choice is here) after `load` of a table that fits: a user not here has
+    made no choice, and answering them needs no database read. Past `capacity` the oldest are
+    evicted and the store reads the database for users not here; None is then remembered too.
+    """
+
+    def __init__(self, capacity: int | None = None) -> None:
+        self.capacity = LANGUAGE_CACHE_SIZE if capacity is None else capacity
+        self.complete = False
+        self._choices: OrderedDict[str, str | None] = OrderedDict()
+
+    def load(self, rows: Iterable[tuple[str, str]], *, complete: bool) -> None:
+        """Replace what is held with `rows` (user key, language) read from the database."""
+        self._choices = OrderedDict(rows)
+        self.complete = complete and len(self._choices) <= self.capacity
+        self._trim()
+
+    def known(self, user_key: str) -> bool:
+        """Whether `lookup` can answer for this user without the database."""
+        return self.complete or user_key in self._choices
+
+    def lookup(self, user_key: str) -> str | None:
+        """The user's choice (None: none made). Only meaningful when `known(user_key)`."""
+        if user_key not in self._choices:
+            return None
+        self._choices.move_to_end(user_key)
+        return self._choices[user_key]
+
+    def remember(self, user_key: str, lang: str | None) -> None:
+        """Note a choice just saved, or one read from the database (None: none made)."""
+        if lang is None and self.complete:
+            self._choices.pop(user_key, None)  # absence already means "no choice"
+            return
+        self._choices[user_key] = lang
+        self._choices.move_to_end(user_key)
+        self._trim()
+
+    def forget(self, user_key: str) -> None:
+        """The user's choice was deleted (or is about to be)."""
+        self._choices.pop(user_key, None)
+
+    def __len__(self) -> int:
+        return len(self._choices)
+
+    def _trim(self) -> None:
+        while len(self._choices) > self.capacity:
+            self._choices.popitem(last=False)
+            self.complete = False  # an evicted user's choice is now only in the database
 
 
 class StatsError(Exception):
@@ -428,7 +481,7 @@ class StatsStore:
         self._state: Literal["new", "open", "closed"] = "new"
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()  # one operation (or transaction) on the connection at a time
-        self._languages: OrderedDict[str, str | None] = OrderedDict()
+        self._languages = LanguageChoices()
         self._pending: deque[_Row] = deque()
         self._wake = asyncio.Event()
         self._closing = False
@@ -715,9 +768,8 @@ class StatsStore:
 
     async def get_language(self, user_key: str) -> str | None:
         """The language this user chose, or None (also when the database is unavailable)."""
-        if user_key in self._languages:
-            self._languages.move_to_end(user_key)
-            return self._languages[user_key]
+        if self._languages.known(user_key):
+            return self._languages.lookup(user_key)
 
         async def run(db: aiosqlite.Connection) -> tuple[bool, str | None]:
             async with db.execute(
@@ -729,14 +781,8 @@ class StatsStore:
         unread: tuple[bool, str | None] = (False, None)
         read, lang = await self._call("get_language", run, unread)
         if read:  # a failed read is not remembered: the database may be back next time
-            self._remember_language(user_key, lang)
+            self._languages.remember(user_key, lang)
         return lang
-
-    def _remember_language(self, user_key: str, lang: str | None) -> None:
-        self._languages[user_key] = lang
-        self._languages.move_to_end(user_key)
-        if len(self._languages) > LANGUAGE_CACHE_SIZE:
-            self._languages.popitem(last=False)
 
     async def set_language(self, user_key: str, lang: str) -> bool:
         """Remember this user's language; False if it could not be saved."""
@@ -752,7 +798,7 @@ class StatsStore:
 
         saved = await self._call("set_language", run, False)
         if saved:
-            self._remember_language(user_key, lang[:_SHORT_TEXT])
+            self._languages.remember(user_key, lang[:_SHORT_TEXT])
         return saved
 
     async def add_subscriber(self, chat_id: int) -> bool:
@@ -867,7 +913,7 @@ class StatsStore:
         unavailable (nothing could be deleted there; tell the user to try again later).
         """
         queued = self._purge(user_key)
-        self._languages.pop(user_key, None)
+        self._languages.forget(user_key)
 
         async def run(db: aiosqlite.Connection) -> int:
             nonlocal queued
@@ -1034,6 +1080,18 @@ class StatsStore:
             )
             self._db = await self._open_connection()
 
+    async def _load_languages(self, db: aiosqlite.Connection) -> None:
+        """Hold every language choice in memory if they fit: one read per connect, not one per
+        message. Of a bigger table, the most recent; the others are read as their users write."""
+        async with db.execute(
+            "SELECT user_key, lang FROM languages ORDER BY updated_at DESC LIMIT ?",
+            (self._languages.capacity + 1,),
+        ) as cursor:
+            rows = [(str(key), str(lang)) for key, lang in await cursor.fetchall()]
+        fits = len(rows) <= self._languages.capacity
+        # Oldest first, so the most recent choices are the last to be evicted.
+        self._languages.load(reversed(rows[: self._languages.capacity]), complete=fits)
+
     async def _open_connection(self) -> aiosqlite.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit mode: every transaction here is an explicit BEGIN ... COMMIT.
@@ -1055,6 +1113,7 @@ class StatsStore:
             self.migrations_applied = tuple(await migrate(db))
             if self.migrations_applied:
                 log.info("stats: applied migrations %s", ", ".join(self.migrations_applied))
+            await self._load_languages(db)
         except BaseException:
             await db.close()
             raise

@@ -21,6 +21,7 @@ import pytest
 import bot.stats
 from bot.stats import (
     MIGRATIONS,
+    LanguageChoices,
     SchemaTooNew,
     StatsEvent,
     StatsStore,
@@ -426,6 +427,72 @@ async def test_language_preferences(store: StatsStore) -> None:
     assert await store.set_language(key, "tl")
     assert await store.get_language(key) == "tl"
     assert await store.get_language(store.user_key(2)) is None
+
+
+async def test_saved_language_choices_are_known_again_after_a_restart(
+    db_path: Path, clock: Clock
+) -> None:
+    async with StatsStore(db_path, SECRET, clock=clock) as first:
+        for user_id, lang in ((1, "ru"), (2, "bn"), (3, "ne")):
+            assert await first.set_language(first.user_key(user_id), lang)
+        assert await first.forget(first.user_key(3)) == 1
+    async with StatsStore(db_path, SECRET, clock=clock) as second:
+        assert await second.get_language(second.user_key(1)) == "ru"
+        assert await second.get_language(second.user_key(2)) == "bn"
+        assert await second.get_language(second.user_key(3)) is None  # forgotten stays forgotten
+        assert await second.get_language(second.user_key(4)) is None
+
+
+async def test_users_who_never_chose_are_answered_without_reading_the_database(
+    store: StatsStore,
+) -> None:
+    await store.set_language(store.user_key(1), "id")
+    await private_connection(store).execute("DROP TABLE languages")  # any read would now fail
+    assert await store.get_language(store.user_key(1)) == "id"
+    assert await store.get_language(store.user_key(2)) is None
+
+
+async def test_more_choices_than_memory_holds_are_read_from_the_database(
+    db_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.stats, "LANGUAGE_CACHE_SIZE", 5)
+    languages = ("ru", "id", "tl", "bn", "ne")
+    async with StatsStore(db_path, SECRET, clock=clock) as first:
+        for user_id in range(12):
+            clock.now += timedelta(seconds=1)
+            assert await first.set_language(first.user_key(user_id), languages[user_id % 5])
+    async with StatsStore(db_path, SECRET, clock=clock) as second:
+        for user_id in range(12):
+            assert await second.get_language(second.user_key(user_id)) == languages[user_id % 5]
+        assert await second.get_language(second.user_key(99)) is None
+
+
+def test_language_memory_keeps_the_most_recent_and_stops_claiming_completeness() -> None:
+    memory = LanguageChoices(capacity=2)
+    memory.load([("a", "ru"), ("b", "id")], complete=True)
+    assert memory.known("nobody")
+    assert memory.lookup("nobody") is None
+    memory.lookup("a")  # "a" is now the most recently used
+    memory.remember("c", "tl")
+    assert len(memory) == 2
+    assert not memory.complete  # "b" was evicted: a miss must now go to the database
+    assert not memory.known("b")
+    assert memory.lookup("a") == "ru"
+    assert memory.lookup("c") == "tl"
+    memory.remember("d", None)  # a read that found no choice is remembered as such
+    assert memory.known("d")
+    assert memory.lookup("d") is None
+    memory.forget("d")
+    assert not memory.known("d")
+
+
+def test_a_complete_language_memory_holds_no_empty_entries() -> None:
+    memory = LanguageChoices(capacity=10)
+    memory.load([], complete=True)
+    memory.remember("a", None)
+    assert len(memory) == 0
+    assert memory.known("a")
+    assert memory.lookup("a") is None
 
 
 async def test_subscribers(store: StatsStore) -> None:

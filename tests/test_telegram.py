@@ -540,8 +540,9 @@ async def test_an_update_ptb_cannot_read_is_skipped_not_retried_forever(
     await bot.fake.push_update("message", {"message_id": "not a number", "chat": "?"})
     call = await say(bot, "/help")
     assert_sent(call, bot.service.help("en"))
+    # The next poll confirms both updates (the answer may be sent before it asks).
+    await bot.fake.wait_until(lambda: bot.fake.pending_updates == 0)
     assert len(bot.fake.calls_of("getUpdates")) - polls_before < 5
-    assert bot.fake.pending_updates <= 1
 
 
 async def test_flood_control_on_a_reply_is_waited_out(bot: RunningBot) -> None:
