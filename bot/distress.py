@@ -3,18 +3,27 @@
 `is_distress(text)` is deliberately simple and explainable: it looks for *signals* (a passport
 taken, wages not paid, being locked in, forced to work, threats or violence, being sold,
 "help me", a child taken to work, being turned away from a shelter...) made of small word
-*concepts*, in English, Russian, Indonesian, Tagalog, Bengali and Nepali, plus Bengali, Nepali
-and Russian typed in Latin letters. Words are matched by prefix (so inflections match) and,
-for longer words, fuzzily (so typos match).
+*concepts*, in English, Russian, Indonesian, Tagalog, Bengali, Nepali, Thai and Vietnamese,
+plus Bengali, Nepali and Russian typed in Latin letters. Words are matched by prefix (so
+inflections match) and, for longer words, fuzzily (so typos match).
+
+Vietnamese words are syllables, short and ambiguous once their accents are folded away ("ho",
+"con", "em"), so most Vietnamese entries are phrases of two or more words ("hộ_chiếu" is
+"hộ chiếu"), matched exactly, also in common chat spellings ("ko" for "không", "dc" for
+"được"). Thai is written without spaces, so a run of Thai letters is first cut into the words
+of this module's Thai vocabulary, longest word first; letters no word covers count as about
+one word per four letters, so distances between words still roughly hold.
 
 Asking *about* a topic is not distress, being *in* it is. So most signals also need a
-first-person word ("my", "we", "меня", "saya", "ako", "আমার", "मेरो") outside phrases such as
-"tell me", and are ignored when a modal comes just before them ("can my boss keep my
-passport?", "could I be deported?"). A false alarm costs the user one extra line of
-urgent-help text; a missed alarm can cost much more, so ties go to flagging.
+first-person word ("my", "we", "меня", "saya", "ako", "আমার", "मेरो", "ฉัน", "tôi") outside
+phrases such as "tell me", and are ignored when a modal comes just before them ("can my boss
+keep my passport?", "could I be deported?"), or, in Thai and Vietnamese, a question word
+right after them in the same clause ("นายจ้างยึดพาสปอร์ตได้ไหม", "giữ hộ chiếu được không?").
+A false alarm costs the user one extra line of urgent-help text; a missed alarm can cost much
+more, so ties go to flagging.
 
 This module also owns the text folding (`fold`, `words`) that the matcher uses, so both read a
-message the same way.
+message the same way; the Thai word cutting is used only here.
 """
 
 from __future__ import annotations
@@ -70,7 +79,9 @@ def words(text: str) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------
 # Concepts: small word lists, one block per language (en, ru, id, tl, bn, ne, then Bengali,
-# Nepali and Russian typed in Latin letters). "word*" matches any word starting with "word".
+# Nepali and Russian typed in Latin letters, then th and vi). "word*" matches any word starting
+# with "word"; "word_word" is a phrase: those words in a row, exactly (used for Vietnamese).
+# Thai entries are whole words (no "*"): they are also the vocabulary Thai text is cut into.
 # ---------------------------------------------------------------------------------------------
 
 _CONCEPTS: dict[str, str] = {
@@ -83,6 +94,9 @@ _CONCEPTS: dict[str, str] = {
         pasaporte* dokumento* papeles
         পাসপোর্ট* পাসপোট* কাগজ* ডকুমেন্ট* ভিসা*
         पासपोर्ट* राहदानी* कागजात* परिचयपत्र* भिसा*
+        หนังสือเดินทาง พาสปอร์ต พาสปอต พาสปอร์ท เอกสาร บัตรประชาชน บัตรประจำตัว บัตรชมพู บัตรสีชมพู
+        วีซ่า ใบอนุญาตทำงาน เวิร์คเพอร์มิต
+        hộ_chiếu hochieu giấy_tờ giấy_phép thẻ_cư_trú thẻ_tạm_trú căn_cước cmnd cccd thị_thực
         """,
     # Taking or keeping something from someone.
     "take": """
@@ -96,6 +110,8 @@ _CONCEPTS: dict[str, str] = {
         niye niyeche rekhe rekheche kere
         liyo rakhyo khosyo
         zabral* otobral* derzh*
+        ยึด ยึดไว้ เก็บ เก็บไว้ ริบ เอาไป ไม่คืน ไม่ยอมคืน กักไว้ ขโมย
+        giữ lấy giữ_lại thu_giữ tịch_thu cầm_giữ lấy_mất không_trả_lại
         """,
     "pay": """
         pay* paid salary salaries wage wages
@@ -107,6 +123,8 @@ _CONCEPTS: dict[str, str] = {
         beton mojuri
         talab jyala
         zarplat* platyat* zaplatil*
+        เงินเดือน ค่าจ้าง ค่าแรง ค่าตอบแทน จ่าย ได้เงิน
+        lương tiền_lương tiền_công trả_tiền trả_công thanh_toán
         """,
     # Costs: "without paying big fees" is about prices, not about wages kept back.
     "cost": """
@@ -116,6 +134,8 @@ _CONCEPTS: dict[str, str] = {
         singil bayarin
         ফি খরচ শুল্ক
         शुल्क खर्च कर
+        ค่าธรรมเนียม ภาษี ค่าใช้จ่าย ค่าโอน ค่านายหน้า ค่าบริการ ค่าหัวคิว
+        phí lệ_phí chi_phí phí_chuyển hoa_hồng
         """,
     "not": """
         no not never dont didnt doesnt wont cant cannot couldnt havent hasnt hadnt isnt arent
@@ -129,6 +149,9 @@ _CONCEPTS: dict[str, str] = {
         na nai nei paini
         chhaina diena dinna aadha
         ne net
+        ไม่ ไม่ได้ ไม่ได้รับ ยังไม่ ไม่มี ไม่เคย ไม่ให้ ไม่ยอม ไม่ยอมให้ ไม่สามารถ ห้าม ค้าง ค้างจ่าย ครึ่ง เบี้ยว โกง
+        không_trả không_được không_nhận không_có không_cho không_thả không_lương
+        chưa_trả chưa_nhận chưa_được chưa_có quỵt một_nửa nửa_lương nợ_lương
         """,
     # Being held in a place. "guard" alone is enough: nobody is guarded for their comfort.
     "confine": """
@@ -142,6 +165,8 @@ _CONCEPTS: dict[str, str] = {
         atke atka bondi pahara
         thuniyeko kaid
         zaperli
+        ขัง กักขัง คุมขัง ถูกกัก กักบริเวณ
+        nhốt bị_giam giam_giữ giam_lỏng canh_gác bị_canh
         """,
     "lock": """
         lock locks locked
@@ -150,10 +175,14 @@ _CONCEPTS: dict[str, str] = {
         ikinandado* kandado*
         তালা*
         ताल्चा* बन्द*
+        ล็อก ล็อค ล๊อค ใส่กุญแจ
+        bị_khóa khóa_cửa khóa_trái khóa_lại khóa_tôi khóa_em khóa_mình
         """,
     # Where someone is locked: "locked in", "locked us in the room".
     "inside": """
         in inside up room rooms house dorm dormitory camp site factory quarters us me
+        ใน ข้างใน ห้อง บ้าน โรงงาน ที่พัก หอพัก
+        trong phòng nhà nhà_máy
         """,
     "let": """
         let lets allow allowed allowing permit permitted release releasing
@@ -162,6 +191,8 @@ _CONCEPTS: dict[str, str] = {
         pinapayag* payag* pinapalabas* pinayag*
         দেয় দেয়না দিচ্ছে দেবে
         दिँदैन दिदैन दिंदैन दिने
+        ไม่ให้ ไม่ยอมให้ ห้าม อนุญาต ยอมให้
+        không_cho không_được cho_phép được_phép
         """,
     "leave": """
         leave leaving go out off outside home exit quit
@@ -172,6 +203,8 @@ _CONCEPTS: dict[str, str] = {
         बाहिर जान घर फर्कन छुट्टी
         ber baire jete bari
         bahira jana ghar
+        ออก ออกไป ออกจาก ออกนอก กลับ กลับบ้าน กลับประเทศ ลาออก ข้างนอก ไปไหน
+        về_nhà về_nước về_quê ra_ngoài ra_khỏi đi_ra nghỉ_việc bỏ_việc đi_đâu
         """,
     # Let go / release, where one word carries both ("не отпускают", "hindi pinapauwi").
     "letgo": """
@@ -181,12 +214,18 @@ _CONCEPTS: dict[str, str] = {
         pinapauwi* pinapalabas*
         ছাড়ে ছাড়ছে ছাড়ছেনা
         छोड्दैन छाड्दैन
+        ปล่อย
+        thả
         """,
     "cannot": """
         cant cannot couldnt unable
+        ไม่ได้ ไม่สามารถ
+        không_thể
         """,
     "leave_strict": """
         leave exit quit escape
+        หนี ลาออก ออกไป ออกจาก
+        trốn thoát nghỉ_việc bỏ_việc ra_khỏi
         """,
     "force": """
         forc* compel* slave slaves slavery enslav* bonded
@@ -198,6 +237,9 @@ _CONCEPTS: dict[str, str] = {
         jor badhyo das
         jabarjasti badhya
         zastavl* prinuzhd*
+        บังคับ ถูกบังคับ ทาส แรงงานทาส แรงงานบังคับ ขัดหนี้
+        bị_ép ép_buộc ép_tôi ép_em cưỡng_bức cưỡng_ép bắt_ép bắt_làm bắt_tôi_làm bắt_em_làm
+        bắt_chúng_tôi_làm nô_lệ
         """,
     "make": """
         made make makes making
@@ -211,6 +253,8 @@ _CONCEPTS: dict[str, str] = {
         काम* श्रम*
         kaj kaaj kam kaam
         rabot*
+        ทำงาน งาน โรงงาน แรงงาน
+        làm_việc công_việc đi_làm làm_thuê nhà_máy lao_động
         """,
     # Violence or threats, serious on their own.
     "violence": """
@@ -226,6 +270,9 @@ _CONCEPTS: dict[str, str] = {
         humki mardhor marche dhorshon nirjaton
         dhamki kutchha kutyo pitcha balatkar
         ugrozh* byut izbil* nasil*
+        ทำร้าย ทุบตี ข่มขู่ ขู่ ข่มขืน ล่วงละเมิด ลวนลาม คุกคาม ทรมาน ทารุณ ถูกตี โดนตี
+        bị_đánh đánh_đập đánh_tôi đánh_em đánh_mình đánh_con hành_hạ ngược_đãi đe_dọa dọa
+        dọa_giết bạo_hành hiếp_dâm xâm_hại quấy_rối sờ_mó bị_tát bỏ_đói
         """,
     # Violence that needs its victim named right after it: "hits me", "touched my daughter".
     "violence_object": """
@@ -237,6 +284,8 @@ _CONCEPTS: dict[str, str] = {
         ছোঁয় ছুঁয়ে মারে
         छुन्छ छोयो मार्छ
         mare
+        ตี ตบ เตะ ต่อย ชก ฆ่า แตะต้อง ลูบคลำ
+        giết
         """,
     "object": """
         me us my our him her
@@ -246,6 +295,12 @@ _CONCEPTS: dict[str, str] = {
         আমাকে আমাদের আমাকেও
         मलाई हामीलाई
         amake amader malai hamilai menya nas
+        """,
+    # Thai and Vietnamese say "I" and "me" with one word ("ฉัน", "tôi"): it is the object only
+    # after the verb ("ตีฉัน", "đánh tôi"), so signals with it keep that order.
+    "object_after": """
+        ฉัน ผม หนู เรา ดิฉัน พวกเรา
+        tôi tui em mình
         """,
     # The person something was done to (not "my", which also owns things: "sold my land").
     "person": """
@@ -266,9 +321,13 @@ _CONCEPTS: dict[str, str] = {
         बेचे बेचियो बेचिएको बेचबिखन
         bikri pachar bechyo
         prodali
+        ถูกขาย โดนขาย ถูกหลอกขาย ถูกค้ามนุษย์ โดนค้ามนุษย์
+        bị_bán_sang bị_bán_cho bị_bán_qua bị_bán_vào bị_bán_rồi bị_buôn_bán bị_mua_bán
         """,
     "be": """
         was were been being be got get gets am are is
+        ถูกขาย โดนขาย ถูกหลอกขาย ถูกค้ามนุษย์ โดนค้ามนุษย์
+        bị_bán_sang bị_bán_cho bị_bán_qua bị_bán_vào bị_bán_rồi bị_buôn_bán bị_mua_bán
         """,
     "run": """
         run ran running
@@ -286,10 +345,14 @@ _CONCEPTS: dict[str, str] = {
         palate paliye palabo
         bhagna bhagchhu
         sbezhat* ubezhat*
+        หนี หลบหนี
+        bỏ_trốn trốn_thoát trốn_đi trốn_về trốn_khỏi chạy_trốn muốn_trốn
         """,
     "help": """
         help helpp halp save rescue
         tolong tulong tulungan
+        ช่วย ช่วยเหลือ
+        giúp cứu
         """,
     "help_alone": """
         sos помогите помоги спасите спаси
@@ -298,6 +361,8 @@ _CONCEPTS: dict[str, str] = {
         बचाउनुहोस् बचाऊ बचाउ गुहार
         bachao bachaw bachan bachau guhar
         pomogite spasite
+        ช่วยด้วย ช่วยฉันด้วย ช่วยหนูด้วย ช่วยผมด้วย ช่วยเราด้วย ช่วยที
+        cứu_với giúp_với
         """,
     "child": """
         son sons daughter daughters child children kid kids boy boys girl girls baby
@@ -309,6 +374,8 @@ _CONCEPTS: dict[str, str] = {
         छोरा* छोरी* बच्चा* नानी* बालबालिका*
         chele meye baccha
         chhora chhori bachcha
+        ลูก ลูกสาว ลูกชาย เด็ก หลาน
+        con_trai con_gái trẻ_em đứa_trẻ con_tôi con_em con_mình cháu_gái cháu_trai bé_gái bé_trai
         """,
     "taken_away": """
         taken took sent send sending sold trafficked smuggled recruited forced
@@ -317,6 +384,8 @@ _CONCEPTS: dict[str, str] = {
         dinala ipinadala kinuha
         নিয়ে পাঠিয়ে পাঠাল*
         लगे लग्यो पठाए पठायो
+        พาไป ถูกพาไป ส่งไป ถูกส่งไป เอาไป ถูกขาย
+        bị_đưa đưa_đi đem_đi mang_đi gửi_đi bị_gửi bị_bắt_đi
         """,
     "shelter": """
         shelter* evacuation evacuat* relief camp camps aid
@@ -325,6 +394,8 @@ _CONCEPTS: dict[str, str] = {
         evacuation silungan kanlungan
         আশ্রয়* ত্রাণ*
         आश्रय* राहत* शिविर*
+        ที่พักพิง ศูนย์พักพิง ศูนย์อพยพ อพยพ ที่หลบภัย ค่ายผู้ลี้ภัย
+        nơi_trú_ẩn trú_ẩn sơ_tán khu_sơ_tán cứu_trợ trại_tị_nạn
         """,
     "refuse": """
         turned refused refuse refuses rejected denied kicked chased wont
@@ -333,6 +404,8 @@ _CONCEPTS: dict[str, str] = {
         tinanggihan tinaboy itinaboy pinaalis
         ফিরিয়ে* তাড়িয়ে*
         फर्काए* निकाले* इन्कार*
+        ปฏิเสธ ไล่ ไล่ออก ไม่รับ ไม่ให้เข้า
+        từ_chối bị_đuổi đuổi_đi đuổi_ra đuổi_chúng_tôi đuổi_tôi đuổi_em không_nhận
         """,
     "sea": """
         sea boat ship vessel fishing captain crew
@@ -341,6 +414,8 @@ _CONCEPTS: dict[str, str] = {
         dagat barko bangka kapitan
         সমুদ্র* নৌকা* জাহাজ*
         समुद्र* डुङ्गा* जहाज*
+        ทะเล เรือ เรือประมง ประมง กัปตัน ไต้ก๋ง
+        biển trên_biển tàu tàu_cá thuyền thuyền_trưởng đánh_cá
         """,
     # Being sent away as a threat ("says ill be deported if i complain"). Police and arrest
     # are left out: "will police arrest me if i report trafficking?" is a question.
@@ -349,18 +424,23 @@ _CONCEPTS: dict[str, str] = {
         депорт* выслать вышлют
         deportasi dideportasi
         ipapadeport ide-deport
+        เนรเทศ ส่งกลับ ส่งตัวกลับ ส่งกลับประเทศ
+        trục_xuất
         """,
     "complain": """
         complain* complaint* report* speak talk quit
         пожалу* жалоб*
         lapor* mengadu mengeluh
         magreklamo* reklamo* isumbong* sumbong*
+        ร้องเรียน แจ้งความ แจ้งตำรวจ ฟ้อง ลาออก
+        khiếu_nại tố_cáo phàn_nàn báo_công_an báo_cảnh_sát nghỉ_việc
         """,
 }
 
 # Words that put the writer in the situation. Checked after removing phrases like "tell me".
 _PERSONAL = frozenset(
-    split_words(
+    fold(word)
+    for word in split_words(
         """
     i im ive ill me my mine myself we us our ours ourselves
     son daughter wife husband sister brother mother mom mum father dad
@@ -372,30 +452,48 @@ _PERSONAL = frozenset(
     ami amar amake amay amra amader
     mero malai hami hamro hamilai
     menya mne moy moya moi nas nam nash
+    ฉัน ผม ดิฉัน หนู เรา พวกเรา ของฉัน ของผม ของหนู ของเรา ของดิฉัน ลูกสาว ลูกชาย ภรรยา สามี เมีย
+    tôi tui em mình con cháu
     """
     )
 )
 
 # "tell me about...", "help me understand...": a person asking for information, not for help.
+# Run on the words joined by spaces, the Thai ones (cut into words) only on Thai text.
 _NOT_PERSONAL = re.compile(
     r"\b(?:tell|show|give|explain|send|teach|remind) (?:me|us)\b"
     r"|\bhelp (?:me|us) (?:to )?(?:understand|find|know|learn|read|get|with|about|choose)\b"
     r"|\blet me know\b|\bi (?:want|would like|d like|wish) to (?:know|understand|learn|read)\b"
+    r"|\bcho (?:toi|em|minh|tui) (?:hoi|biet)\b|\bgiup (?:toi|em|minh|tui) (?:hieu|tim|biet)\b"
+    r"|\b(?:toi|em|minh|tui) muon (?:hoi|biet|tim hieu)\b"
+)
+_TH_ME = "(?:ฉัน|ผม|หนู|เรา|ดิฉัน)"
+_NOT_PERSONAL_TH = re.compile(
+    rf"(?<!\S)(?:บอก|อธิบาย|แนะนำ|สอน) {_TH_ME}(?!\S)"
+    rf"|(?<!\S){_TH_ME} (?:อยากรู้|อยากทราบ|สงสัย)(?!\S)"
 )
 
 # A modal just before a signal makes it a question about what could happen, not a report:
 # "can my boss keep my passport?", "is it legal for my employer to hold my passport?"
-_MODALS = frozenset(
-    split_words(
-        """
+_MODALS = """
     can could may might would allowed legal legally if whether
     можно может могут ли
     bisakah bolehkah apakah boleh bisa
     pwede puwede maaari
+    สามารถ ถ้า หาก ถ้าหาก อาจ อาจจะ มีสิทธิ์ มีสิทธิ
+    có_thể có_được có_quyền nếu liệu hợp_pháp phạm_pháp
     """
-    )
-)
+# Thai and Vietnamese ask at the end: "นายจ้างยึดพาสปอร์ตได้ไหม", "giữ hộ chiếu được không?".
+# Such a word right after a signal, in the same clause and with no call for help in between
+# ("... giúp tôi được không?"), makes it a question too.
+_MODALS_AFTER = """
+    ไหม มั้ย มั๊ย หรือไม่ หรือเปล่า รึเปล่า ได้ไหม ได้มั้ย ได้หรือไม่ ได้รึเปล่า ถูกกฎหมาย ผิดกฎหมาย
+    được_không hợp_pháp phạm_pháp ở_đâu
+    """
 _MODAL_REACH = 5  # words before the signal that are checked for a modal
+_MODAL_AFTER_REACH = 4  # words after the signal that are checked for a modal
+_MODAL = "(modal)"  # pseudo-concepts marking where the modals are
+_MODAL_AFTER = "(modal after)"
 
 # How far apart (in words) the concepts of one signal may be, unless the signal says otherwise.
 _WINDOW = 6
@@ -432,6 +530,8 @@ class _Signal:
     # Concepts that cancel the signal when they are this close to it ("not paying fees").
     unless: tuple[str, ...] = ()
     unless_window: int = 3
+    # The other concepts must come after the first one ("ตีฉัน" hits me, "ฉันตี" I hit).
+    ordered: bool = False
 
 
 _SIGNALS: tuple[_Signal, ...] = (
@@ -445,10 +545,18 @@ _SIGNALS: tuple[_Signal, ...] = (
     _Signal("not allowed to leave", ("not", "letgo"), window=2),
     _Signal("not allowed to leave", ("cannot", "leave_strict"), window=3),
     _Signal("held", ("take", "object"), window=1),
+    _Signal("held", ("take", "object_after"), window=1, ordered=True),
     _Signal("forced to work", ("force",)),
     _Signal("forced to work", ("make", "object", "work"), window=3),
     _Signal("violence or threats", ("violence",)),
     _Signal("violence or threats", ("violence_object", "object"), window=2, personal=False),
+    _Signal(
+        "violence or threats",
+        ("violence_object", "object_after"),
+        window=2,
+        personal=False,
+        ordered=True,
+    ),
     _Signal("sold", ("sold", "be"), window=2),
     _Signal("sold", ("sold", "person"), window=1),
     _Signal("sold", ("sold", "child"), window=3),
@@ -458,24 +566,68 @@ _SIGNALS: tuple[_Signal, ...] = (
     _Signal("turned away from shelter", ("shelter", "refuse")),
     _Signal("threatened with deportation", ("deport", "complain"), modal=False),
     _Signal("asks for help", ("help", "object"), window=2, personal=False, short=True),
+    _Signal(
+        "asks for help",
+        ("help", "object_after"),
+        window=2,
+        personal=False,
+        short=True,
+        ordered=True,
+    ),
     _Signal("asks for help", ("help_alone",), personal=False, modal=False, short=True),
 )
 
 
-def _parse_concepts() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+_Phrases = dict[str, list[tuple[tuple[str, ...], frozenset[str]]]]
+
+
+def _parse_concepts() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]], _Phrases]:
     exact: dict[str, set[str]] = {}
     prefix: dict[str, set[str]] = {}
-    for concept, entries in _CONCEPTS.items():
+    phrases: dict[tuple[str, ...], set[str]] = {}
+    tables = list(_CONCEPTS.items())
+    tables += [(_MODAL, _MODALS), (_MODAL_AFTER, _MODALS_AFTER)]
+    for concept, entries in tables:
         for entry in split_words(entries):
-            table = prefix if entry.endswith("*") else exact
-            table.setdefault(fold(entry.rstrip("*")), set()).add(concept)
+            if "_" in entry:
+                phrases.setdefault(tuple(fold(entry).split("_")), set()).add(concept)
+            else:
+                table = prefix if entry.endswith("*") else exact
+                table.setdefault(fold(entry.rstrip("*")), set()).add(concept)
+    by_first: _Phrases = {}
+    for phrase, found in phrases.items():
+        by_first.setdefault(phrase[0], []).append((phrase[1:], frozenset(found)))
     return (
         {word: frozenset(found) for word, found in exact.items()},
         {stem: frozenset(found) for stem, found in prefix.items()},
+        by_first,
     )
 
 
-_EXACT, _PREFIX = _parse_concepts()
+# Modals are exact words (or phrases), looked up apart so they are never matched as typos.
+_EXACT_ALL, _PREFIX, _PHRASES = _parse_concepts()
+_MODAL_WORDS = {
+    word: found & {_MODAL, _MODAL_AFTER}
+    for word, found in _EXACT_ALL.items()
+    if found & {_MODAL, _MODAL_AFTER}
+}
+_EXACT = {
+    word: found - {_MODAL, _MODAL_AFTER}
+    for word, found in _EXACT_ALL.items()
+    if found - {_MODAL, _MODAL_AFTER}
+}
+
+# Vietnamese chat spellings, read as the full word when matching phrases ("ko tra" is
+# "khong tra"). Only for phrases: alone, "ko" stays Tagalog "my".
+_ALIASES = {
+    **dict.fromkeys(split_words("ko k kg kh khg hk hok hong"), "khong"),
+    **dict.fromkeys(split_words("dc dk"), "duoc"),
+    "vs": "voi",
+    "mk": "minh",
+    "mik": "minh",
+    "e": "em",
+    "t": "toi",
+}
 
 
 def _by_first_letter(entries: Iterable[str]) -> dict[str, list[str]]:
@@ -516,51 +668,231 @@ def _concepts_of(word: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _is_personal(tokens: list[str]) -> bool:
-    """Whether the writer speaks about themselves (not only in "tell me about ...")."""
-    text = _NOT_PERSONAL.sub(" ", " ".join(tokens))
+# ---------------------------------------------------------------------------------------------
+# Thai: no spaces between words, so a run of Thai letters is cut into the words of the Thai
+# vocabulary (concept entries, first-person words, modals, and a few words that contain one of
+# those but mean something else), at each point taking the longest word that fits.
+# ---------------------------------------------------------------------------------------------
+
+_THAI_LETTERS = "\u0e01-\u0e3a\u0e40-\u0e4e"
+_THAI_OR_NOT = re.compile(rf"[{_THAI_LETTERS}]+|[^{_THAI_LETTERS}]+")
+
+# Words that contain a vocabulary word but mean something else: "นายจ้าง" (employer) is not
+# "จ้าง" (hire), "ตีน" (foot) is not "ตี" (hit), "ไม่รู้" (don't know) is no refusal. Also words
+# the "tell me" / "I want to know" patterns above look for.
+_THAI_OTHER_WORDS = """
+    นายจ้าง ลูกจ้าง นายหน้า ลูกค้า ตีน ตีความ ตีหนึ่ง ตีสอง ตีสาม ตีสี่ ตีห้า ค้างคืน ค้างคาว บังคับใช้ ทาสี
+    พาสเวิร์ด ยึดถือ ไม่รู้ ไม่แน่ใจ ไม่เข้าใจ ไม่ต้อง ไม่ว่า ไม่เป็นไร
+    บอก อธิบาย แนะนำ สอน อยากรู้ อยากทราบ สงสัย
+    """
+
+
+def _thai_vocabulary() -> set[str]:
+    entries = [*_EXACT_ALL, *_PERSONAL, *map(fold, split_words(_THAI_OTHER_WORDS))]
+    return {word for word in entries if re.fullmatch(f"[{_THAI_LETTERS}]+", word)}
+
+
+_Trie = dict[str, "_Trie"]  # a letter trie: "" marks the end of a word
+
+
+def _trie_pattern(vocabulary: Iterable[str]) -> str:
+    """A regex matching any of `vocabulary`, trying the longest word first (as a letter trie)."""
+    trie: _Trie = {}
+    for word in vocabulary:
+        node = trie
+        for letter in word:
+            node = node.setdefault(letter, {})
+        node[""] = {}
+
+    def pattern(node: _Trie) -> str:
+        branches = [re.escape(letter) + pattern(rest) for letter, rest in node.items() if letter]
+        if not branches:
+            return ""
+        group = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{group})?" if "" in node else group
+
+    return pattern(trie)
+
+
+# A word may not start right after a leading vowel (เ แ โ ใ ไ belong to the next consonant),
+# nor end before a vowel sign or tone mark (those belong to its last letter): this keeps "หนี"
+# (flee) out of "หนี้" (debt).
+_THAI_WORD = re.compile(
+    rf"(?<![\u0e40-\u0e44])(?:{_trie_pattern(_thai_vocabulary())})(?![\u0e30-\u0e3a\u0e45\u0e47-\u0e4e])"
+)
+_THAI_UNKNOWN = 4  # letters not in any vocabulary word count as one word per this many
+
+
+def _thai_words(run: str) -> list[str]:
+    """A run of Thai letters cut into vocabulary words and chunks of unknown letters."""
+    found: list[str] = []
+    done = 0
+    for match in _THAI_WORD.finditer(run):
+        gap = run[done : match.start()]
+        found += [gap[at : at + _THAI_UNKNOWN] for at in range(0, len(gap), _THAI_UNKNOWN)]
+        found.append(match.group())
+        done = match.end()
+    gap = run[done:]
+    found += [gap[at : at + _THAI_UNKNOWN] for at in range(0, len(gap), _THAI_UNKNOWN)]
+    return found
+
+
+def _is_thai(word: str) -> bool:
+    return "\u0e01" <= word[0] <= "\u0e4e"
+
+
+_HAS_THAI = re.compile(f"[{_THAI_LETTERS}]")
+
+# Where one clause ends and the next begins: punctuation or emoji between words (none of which
+# is ever part of a word), or, in Thai (which uses a space where other languages use a comma or
+# a full stop), a space between Thai letters.
+_CLAUSE_BREAK = re.compile(rf"[^\w\s{_MARKS}'\"“”‘’«»-]+|_+")
+_THAI_CLAUSE_BREAK = re.compile(rf"(?<=[{_THAI_LETTERS}])\s+(?=[{_THAI_LETTERS}])")
+
+
+def _read(text: str) -> tuple[list[str], list[int], bool]:
+    """The words of `text` (as `words`, but Thai runs cut into words), the clause number of
+    each word, and whether there was any Thai."""
+    folded = fold(text)
+    thai = _HAS_THAI.search(folded) is not None
+    tokens: list[str] = []
+    clauses: list[int] = []
+    parts = _CLAUSE_BREAK.split(folded)
+    if thai:
+        parts = [clause for part in parts for clause in _THAI_CLAUSE_BREAK.split(part)]
+    for clause, part in enumerate(parts):
+        found = WORD.findall(part)
+        if thai:
+            found = [
+                word
+                for run in found
+                for piece in _THAI_OR_NOT.findall(run)
+                for word in (_thai_words(piece) if _is_thai(piece) else (piece,))
+            ]
+        tokens += found
+        clauses += [clause] * len(found)
+        if len(tokens) >= _MAX_WORDS:
+            break
+    return tokens[:_MAX_WORDS], clauses[:_MAX_WORDS], thai
+
+
+# Folded Vietnamese syllables that are also words of other languages' lists: "cần" (need) is
+# not "can", "máy" (machine) not "may", "nó" (he) not "no", "mẹ" (mother) not "me". Typed with
+# accents, such a word counts only as Vietnamese (as nothing here, but in phrases); typed
+# without, only when the message has a word only Vietnamese has, so that "my boss Nguyễn hit
+# me" keeps its English "hit me".
+_VI_HOMOGRAPHS = frozenset(
+    split_words("am be can ga go hit in may me moi my na nai nam ne net no ran son")
+)
+_VIETNAMESE_WORDS = frozenset(split_words("toi khong duoc cua nguoi nhung voi roi"))
+
+
+def _vietnamese_homographs(text: str, tokens: list[str]) -> frozenset[str]:
+    """The words of `_VI_HOMOGRAPHS` that are Vietnamese in this message."""
+    if not _VIETNAMESE_WORDS.isdisjoint(tokens):
+        return _VI_HOMOGRAPHS
+    if text.isascii():
+        return frozenset()
+    accented = (
+        fold(word)
+        for word in WORD.findall(text)
+        if len(word) <= 8 and not word.isascii() and not _is_thai(word)
+    )
+    return _VI_HOMOGRAPHS.intersection(accented)
+
+
+@lru_cache(maxsize=8192)
+def _lookup(word: str) -> tuple[str, ...]:
+    """The concepts (and modal marks) of one word of `_read`."""
+    concepts = _EXACT.get(word, frozenset()) if _is_thai(word) else _concepts_of(word)
+    return (*concepts, *_MODAL_WORDS.get(word, ()))
+
+
+def _positions(tokens: list[str], vietnamese: frozenset[str]) -> dict[str, list[int]]:
+    """Where each concept (and modal) occurs among `tokens`, in order; the `vietnamese` words
+    only in phrases."""
+    positions: dict[str, list[int]] = {}
+    for at, token in enumerate(tokens):
+        alone = () if token in vietnamese else _lookup(token)
+        for concept in alone:
+            positions.setdefault(concept, []).append(at)
+        for rest, found in _PHRASES.get(_ALIASES.get(token, token), ()):
+            following = tokens[at + 1 : at + 1 + len(rest)]
+            if tuple(_ALIASES.get(word, word) for word in following) == rest:
+                for concept in found:
+                    positions.setdefault(concept, []).append(at)
+    return positions
+
+
+def _is_personal(tokens: list[str], thai: bool) -> tuple[bool, bool]:
+    """Whether the writer speaks about themselves (not only in "tell me about ..."), and
+    whether they ask for information ("tell me about ...")."""
+    joined = " ".join(tokens)
+    text = _NOT_PERSONAL.sub(" ", joined)
+    if thai:
+        text = _NOT_PERSONAL_TH.sub(" ", text)
+    return _speaks_of_self(tokens, text), text != joined
+
+
+def _speaks_of_self(tokens: list[str], text: str) -> bool:
     if any(token in _PERSONAL for token in text.split()):
         return True
     # Indonesian and Malay attach "my" to the noun: "pasporku", "gajiku".
     return any(len(token) > 4 and token.endswith("ku") for token in tokens)
 
 
-def _found(signal: _Signal, positions: dict[str, list[int]], tokens: list[str]) -> bool:
-    """Whether all concepts of `signal` occur close together, and not right after a modal."""
+def _found(signal: _Signal, positions: dict[str, list[int]], clauses: list[int]) -> bool:
+    """Whether all concepts of `signal` occur close together, and not as part of a question."""
     spots = [positions.get(concept) for concept in signal.concepts]
     if not all(spots):
         return False
     first, *others = [spot for spot in spots if spot]
     for anchor in first:
-        near = [[at for at in spot if abs(at - anchor) <= signal.window] for spot in others]
+        near = [
+            [
+                at
+                for at in spot
+                if abs(at - anchor) <= signal.window and (at > anchor or not signal.ordered)
+            ]
+            for spot in others
+        ]
         if not all(near):
             continue
         spoilers = (positions.get(concept, []) for concept in signal.unless)
         if any(abs(at - anchor) <= signal.unless_window for spot in spoilers for at in spot):
             continue
-        start = min([anchor, *(spot[0] for spot in near)])
-        if signal.modal and _MODALS.intersection(tokens[max(0, start - _MODAL_REACH) : start]):
+        if signal.modal and _asks(positions, clauses, [anchor, *(spot[0] for spot in near)]):
             continue
         return True
     return False
 
 
+def _asks(positions: dict[str, list[int]], clauses: list[int], spots: list[int]) -> bool:
+    """Whether a modal comes just before the words at `spots`, or a question word just after."""
+    start, end = min(spots), max(spots)
+    if any(start - _MODAL_REACH <= at < start for at in positions.get(_MODAL, ())):
+        return True
+    helps = [*positions.get("help", ()), *positions.get("help_alone", ())]
+    return any(
+        end < at <= end + _MODAL_AFTER_REACH
+        and clauses[at] == clauses[end]
+        and not any(end < spot < at for spot in helps)
+        for at in positions.get(_MODAL_AFTER, ())
+    )
+
+
 def distress_signals(text: str) -> tuple[str, ...]:
     """The names of the danger signals found in `text`, in a fixed order; empty when none."""
-    tokens = words(text)[:_MAX_WORDS]
-    positions: dict[str, list[int]] = {}
-    for at, token in enumerate(tokens):
-        for concept in _concepts_of(token):
-            positions.setdefault(concept, []).append(at)
-    personal = _is_personal(tokens)
-    asking = bool(_NOT_PERSONAL.search(" ".join(tokens)))
+    tokens, clauses, thai = _read(text)
+    positions = _positions(tokens, _vietnamese_homographs(text, tokens))
+    personal, asking = _is_personal(tokens, thai)
     found: list[str] = []
     for signal in _SIGNALS:
         if signal.name in found or (signal.personal and not personal):
             continue
         if signal.short and (len(tokens) > _HELP_MAX_WORDS or asking):
             continue
-        if _found(signal, positions, tokens):
+        if _found(signal, positions, clauses):
             found.append(signal.name)
     return tuple(found)
 

@@ -17,7 +17,8 @@ How a question is scored (every step is the same for the content and the questio
 1. Text is folded (case, Latin accents, apostrophes; other scripts keep their marks), split into
    words, greetings and filler words are dropped ("hi", "please", "what did they say about"),
    and words are reduced to a stem (English plurals and suffixes, Russian endings, Bengali and
-   Nepali case endings).
+   Nepali case endings). Thai, written without spaces, is cut into overlapping three-letter
+   pieces; Vietnamese also gets each pair of neighbouring syllables as one term.
 2. Each question word is looked up in the language's vocabulary: exactly, then split in two when
    a space is missing ("humanrights"), then fuzzily for typos (rapidfuzz `fuzz.ratio` on the
    words of similar length). A small table of everyday synonyms adds words the document uses
@@ -32,8 +33,9 @@ How a question is scored (every step is the same for the content and the questio
 5. The score (0-100) mixes both; the decision compares it with thresholds measured on the dev
    question set (see the constants below).
 
-Languages: the script decides (Cyrillic -> ru, Bengali -> bn, Devanagari -> ne); a Latin-script
-question is scored in every Latin-script language the library has and keeps the best.
+Languages: the script decides (Cyrillic -> ru, Bengali -> bn, Devanagari -> ne, Thai -> th,
+Latin with letters only Vietnamese uses -> vi); other Latin-script questions are scored in every
+Latin-script language the library has (en, id, tl, vi) and keep the best.
 """
 
 from __future__ import annotations
@@ -153,7 +155,9 @@ _SPLIT_MAX = 30  # longer "words" are not two words run together (keeps huge inp
 
 # Greetings, filler and function words in every bot language. They carry no topic, and
 # dropping them makes "hey, please, what did they say about remittances?" score exactly as
-# "remittances". Question words are filler too: the topic is in the other words.
+# "remittances". Question words are filler too: the topic is in the other words. Vietnamese
+# words are folded without their tone marks, so a filler word that folds like a content
+# syllable ("có" and "cơ quan", "về" and "bảo vệ", "hỏi" and "xã hội") is left to IDF instead.
 _STOPWORDS = frozenset(
     fold(word)
     for word in split_words(
@@ -191,6 +195,8 @@ _STOPWORDS = frozenset(
     কোন কোনো কেন কিভাবে কীভাবে আছে ছিল হবে নিয়ে সম্পর্কে দিয়ে থেকে
     के को का की र मा छ हो यो त्यो म हामी तपाईं भनियो गर्न लागि पनि बारे कुन कसरी किन छन्
     थियो हुन्छ गरेको भन्ने
+    là không gì nào của và cho được thế tôi em mình ơi nhé với một những các này đó nếu hay
+    hoặc bị đang rất sao ở trong xin chào giúp ạ à ai
     """
     )
 )
@@ -372,8 +378,32 @@ _SCRIPT_RANGES: tuple[tuple[str, str, str], ...] = (
     ("\u0400", "\u04ff", "ru"),
     ("\u0980", "\u09ff", "bn"),
     ("\u0900", "\u097f", "ne"),
+    ("\u0e00", "\u0e7f", "th"),
 )
-_LATIN_LANGUAGES = ("en", "id", "tl")
+_LATIN_LANGUAGES = ("en", "id", "tl", "vi")
+# Languages whose neighbouring words are also indexed as one (see `spelled_terms`).
+_PAIRED = frozenset({"vi"})
+
+# Thai is written without spaces between words, and a word list good enough to cut it into
+# words would be a large dependency. So a run of Thai letters is indexed as its overlapping
+# three-letter pieces: a question that contains a keyword contains all of the keyword's pieces,
+# a typo spoils only the pieces around it, and IDF makes pieces that every section has (from
+# common words) count for little, as it does for common English words.
+THAI_GRAM = 3
+# Polite particles and question words at the end of a Thai question ("...ไหมครับ") say nothing
+# about the topic; they are cut off before the run is split into pieces.
+_THAI_TAIL = tuple(
+    sorted(
+        split_words(
+            """
+            ครับ คับ ค่ะ คะ ค่า จ้า จ้ะ นะ น่ะ หน่อย ไหม มั้ย มั๊ย หรือไม่ หรือเปล่า รึเปล่า บ้าง
+            อะไร อย่างไร ยังไง แบบไหน ที่ไหน เมื่อไร เมื่อไหร่ ได้ไหม ได้มั้ย ได้หรือไม่ หรือ
+            """
+        ),
+        key=len,
+        reverse=True,
+    )
+)
 
 
 def _stem_en(word: str) -> str:
@@ -441,14 +471,50 @@ def _term(word: str) -> str | None:
     return found or None
 
 
-def spelled_terms(text: str, *, joined: bool = False) -> list[tuple[str, str]]:
+def _thai_pieces(run: str) -> list[str]:
+    """The overlapping THAI_GRAM-letter pieces of a run of Thai letters, particles cut off."""
+    trimmed = True
+    while trimmed and len(run) > THAI_GRAM:
+        trimmed = False
+        for tail in _THAI_TAIL:
+            if run.endswith(tail) and len(run) - len(tail) >= THAI_GRAM:
+                run, trimmed = run[: -len(tail)], True
+                break
+    if len(run) <= THAI_GRAM:
+        return [run]
+    return [run[start : start + THAI_GRAM] for start in range(len(run) - THAI_GRAM + 1)]
+
+
+def _is_thai(word: str) -> bool:
+    return "\u0e00" <= word[0] <= "\u0e7f"
+
+
+def spelled_terms(
+    text: str, *, joined: bool = False, syllable_pairs: bool = False
+) -> list[tuple[str, str]]:
     """(folded word, term) pairs of `text`, in order, filler dropped.
 
+    A run of Thai letters gives its pieces (see THAI_GRAM), each its own word and term.
     `joined` also adds hyphenated compounds written as one word ("inter-agency" ->
     "interagency"), so a question that writes them either way finds them.
+    `syllable_pairs` also adds each two neighbouring words written as one ("hộ chiếu" ->
+    "hochieu"), for Vietnamese: its words are one to three syllables written apart, and a
+    syllable alone is ambiguous once folded ("hộ" household, "hồ" lake, "họ" they).
     """
     folded = fold(text)
-    found = [(word, term) for word in WORD.findall(folded) if (term := _term(word))]
+    found: list[tuple[str, str]] = []
+    previous: str | None = None
+    for word in WORD.findall(folded):
+        if _is_thai(word):
+            found.extend((piece, piece) for piece in _thai_pieces(word))
+            previous = None
+        elif term := _term(word):
+            found.append((word, term))
+            if syllable_pairs and previous is not None and (pair := _term(previous + word)):
+                found.append((previous + word, pair))
+            previous = word
+        else:
+            previous = None
     if joined and "-" in folded:
         for left, right in _HYPHENATED.findall(folded):
             if (term := _term(left + right)) is not None:
@@ -474,8 +540,10 @@ _SYNONYMS = _synonyms()
 
 
 def detect_script_language(text: str) -> str | None:
-    """The language a non-Latin script implies (ru, bn, ne), "latin", or None (other/none)."""
+    """The language a script implies (ru, bn, ne, th; vi for Latin letters only Vietnamese
+    uses), "latin" for other Latin text, or None (another script, or no letters)."""
     counts: dict[str, int] = {}
+    vietnamese = False
     for char in text:
         if char.isascii():
             if char.isalpha():
@@ -489,14 +557,26 @@ def detect_script_language(text: str) -> str | None:
             if char.isalpha():
                 key = "latin" if _is_latin(char) else "other"
                 counts[key] = counts.get(key, 0) + 1
+                vietnamese = vietnamese or _is_vietnamese(char)
     if not counts:
         return None
     best = max(counts, key=lambda key: counts[key])
+    if best == "latin" and vietnamese:
+        return "vi"
     return None if best == "other" else best
 
 
 def _is_latin(char: str) -> bool:
     return "\u00c0" <= char <= "\u024f" or "\u1e00" <= char <= "\u1eff"
+
+
+# Letters no other language the bot meets writes: ă đ ơ ư and the stacked tone marks (ạ ế ộ...).
+# Typed without them, Vietnamese is scored with the other Latin-script languages.
+_VIETNAMESE_LETTERS = frozenset("ăđơưĂĐƠƯ")
+
+
+def _is_vietnamese(char: str) -> bool:
+    return char in _VIETNAMESE_LETTERS or "\u1ea0" <= char <= "\u1ef9"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -671,7 +751,7 @@ def _build_index(lang: str, sections: Sequence[Section]) -> _Index | None:
             weight = FIELD_WEIGHTS[name]
             seen: set[str] = set()
             for phrase in texts:
-                pairs = spelled_terms(phrase, joined=True)
+                pairs = spelled_terms(phrase, joined=True, syllable_pairs=lang in _PAIRED)
                 for word, term in pairs:
                     spelled.setdefault(word, term)
                 phrase_terms = frozenset(term for _, term in pairs)
@@ -795,7 +875,8 @@ class Matcher:
 
     def _score(self, query: str, hint: str) -> _Scored:
         script = detect_script_language(query)
-        if script == "latin":
+        # Vietnamese letters in a library without Vietnamese: Latin text like any other.
+        if script == "latin" or (script == "vi" and "vi" not in self._indexes):
             langs = [code for code in _LATIN_LANGUAGES if code in self._indexes]
             fallback = hint if hint in _LATIN_LANGUAGES else DEFAULT_LANGUAGE
         elif script in SUPPORTED_LANGUAGES:
@@ -807,6 +888,7 @@ class Matcher:
             langs = [DEFAULT_LANGUAGE] if DEFAULT_LANGUAGE in self._indexes else []
             fallback = hint
         words = _query_words(query)
+        paired = _query_words(query, syllable_pairs=True) if _PAIRED.intersection(langs) else []
         if script == "latin" and hint in langs and _knows_every_word(self._indexes[hint], words):
             # Every word is a word of the user's own language: "border control" from an English
             # user is English, even if Taglish content in another language scores it higher.
@@ -815,17 +897,17 @@ class Matcher:
         best_top = 0.0
         # The user's language first, then English: a later language must do clearly better.
         for code in sorted(langs, key=lambda code: (code != hint, code != DEFAULT_LANGUAGE)):
-            scores = _score_index(self._indexes[code], words)
+            scores = _score_index(self._indexes[code], paired if code in _PAIRED else words)
             top = max(scores.values(), default=0.0)
             if top > best_top * LANGUAGE_MARGIN and top > 0:
                 best, best_top = _Scored(code, scores), top
         return best
 
 
-def _query_words(query: str) -> list[str]:
+def _query_words(query: str, *, syllable_pairs: bool = False) -> list[str]:
     """Folded words of a question with distinct terms, in order, at most MAX_QUERY_WORDS."""
     seen: dict[str, str] = {}
-    for word, term in spelled_terms(query):
+    for word, term in spelled_terms(query, syllable_pairs=syllable_pairs):
         seen.setdefault(term, word)
         if len(seen) >= MAX_QUERY_WORDS:
             break

@@ -31,7 +31,6 @@ from bot.content.loader import load_library  # noqa: E402
 from bot.matching import Matcher, MatchResult  # noqa: E402
 
 DEFAULT_EVAL = Path("/work/shared/eval/dev-questions.yaml")
-IGNORED_LANGUAGES = ("th", "vi")  # no content is planned in these; shown, not counted
 
 
 def _shown(result: MatchResult) -> list[str]:
@@ -54,12 +53,11 @@ def evaluate(items: list[dict[str, Any]], matcher: Matcher, *, quiet: bool, scor
         kind, lang = item.get("kind", "?"), item.get("lang", "en")
         result = matcher.match(query)
         groups = [f"kind:{kind}", f"lang:{lang}"]
-        if lang not in IGNORED_LANGUAGES:
-            groups.append("all (without th/vi)")
-            if expected and lang == "en":
-                groups.append("in-scope en")
-        if kind == "multilingual" and lang not in IGNORED_LANGUAGES:
-            groups.append("multilingual (bar)")
+        groups.append("all")
+        if expected and lang == "en":
+            groups.append("in-scope en")
+        if kind == "multilingual":
+            groups.append("multilingual")
         for group in groups:
             counts = tally[group]
             counts["n"] += 1

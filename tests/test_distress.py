@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bot.distress import distress_signals, is_distress
@@ -68,6 +70,53 @@ from bot.distress import distress_signals, is_distress
         "मलाई तीन महिनादेखि तलब दिएन",
         "साहुले मलाई कुट्छ",
         "mero passport sahu le liyo",
+        # English with a Vietnamese name: "Nguyễn" does not make "hit me" Vietnamese
+        "my boss Nguyễn Văn Nam hits me",
+        # Thai (no spaces between words)
+        "นายจ้างยึดพาสปอร์ตของฉันไว้",
+        "นายจ้างเก็บบัตรชมพูของผมไม่ยอมคืน",
+        "ฉันไม่ได้รับเงินเดือนมาสามเดือนแล้ว",
+        "นายจ้างไม่จ่ายค่าแรงหนู 2 เดือนแล้วค่ะ",
+        "พวกเราถูกขังอยู่ในโรงงาน",
+        "เขาล็อคห้องไม่ให้ฉันออกไปไหน",
+        "ออกไปไหนไม่ได้เลย ฉันกลัวมาก",
+        "ฉันถูกบังคับให้ทำงานวันละ 18 ชั่วโมง",
+        "นายจ้างตีฉันทุกวัน",
+        "ผมโดนนายจ้างทำร้ายร่างกาย",
+        "เขาขู่ว่าจะฆ่าครอบครัวผม",
+        "ช่วยด้วยค่ะ",
+        "ช่วยหนูด้วย หนูถูกขายมา",
+        "ฉันอยากหนีแต่ไม่มีเอกสาร",
+        "กัปตันไม่จ่ายเงินเดือน ผมอยู่บนเรือมาสองปีแล้ว",
+        "ลูกสาวฉันถูกพาไปทำงานที่โรงงาน",
+        "นายหน้าขู่ว่าจะส่งกลับประเทศถ้าผมร้องเรียน",
+        # a question word that asks for help, not about the passport
+        "นายจ้างยึดพาสปอร์ตของฉัน ช่วยได้ไหม",
+        # Vietnamese (with and without accents, chat spellings)
+        "chủ giữ hộ chiếu của tôi không trả",
+        "cong ty lay ho chieu cua em roi",
+        "chu nha giu passport cua minh ko tra lai",
+        "em làm 3 tháng rồi mà chủ không trả lương",
+        "ba thang nay toi chua duoc tra luong",
+        "chủ ko trả lương cho e 4 tháng nay rồi",
+        "chủ nợ lương em 3 tháng",
+        "chúng tôi bị nhốt trong nhà, không cho ra ngoài",
+        "họ không cho tôi về nước",
+        "tôi không thể thoát ra khỏi đây",
+        "tôi bị ép làm việc 16 tiếng một ngày",
+        "chủ đánh em, em sợ lắm",
+        "họ dọa giết gia đình tôi",
+        "cứu tôi với",
+        "giúp em với",
+        "Em cần giúp đỡ, em bị nhốt trong nhà",
+        "em bị bán sang đây làm việc, cứu em",
+        "môi giới dọa trục xuất nếu tôi khiếu nại",
+        "con gái tôi bị đưa đi làm việc ở nhà máy bên kia biên giới",
+        "tàu cá không trả lương, chúng tôi ở trên biển 2 năm rồi",
+        "tôi muốn trốn nhưng không có giấy tờ",
+        # "cần" (need) and "máy" (machine) are not the modals "can" and "may"
+        "tôi cần tiền, chủ không trả lương",
+        "toi lam o nha may, chu giu ho chieu cua toi",
     ],
 )
 def test_danger_is_flagged(text: str) -> None:
@@ -116,6 +165,50 @@ def test_danger_is_flagged(text: str) -> None:
         "Ano ang sinabi tungkol sa human trafficking?",
         "মানব পাচার সম্পর্কে কী বলা হয়েছে?",
         "मानव बेचबिखनबारे के भनियो?",
+        # Thai, asking
+        "นายจ้างยึดพาสปอร์ตของฉันได้ไหม",
+        "นายจ้างสามารถเก็บหนังสือเดินทางของลูกจ้างได้หรือไม่",
+        "นายจ้างเก็บพาสปอร์ตของฉันถูกกฎหมายไหมคะ",
+        "ที่ประชุมพูดถึงการค้ามนุษย์ว่าอย่างไร",
+        "ข้อตกลงพูดถึงแรงงานบังคับว่าอย่างไร",
+        "ช่วยบอกฉันเรื่องแรงงานบังคับหน่อย",
+        "ฉันอยากรู้เรื่องแรงงานบังคับ",
+        "ฉันจะส่งเงินกลับบ้านยังไงให้ถูกที่สุด",
+        "ส่งเงินกลับบ้านโดยไม่ต้องเสียค่าธรรมเนียมแพงได้อย่างไร",
+        "ถ้านายจ้างไม่จ่ายเงินเดือน ฉันควรทำอย่างไร",
+        "ถ้าฉันตกงาน ฉันจะถูกส่งกลับประเทศไหม",
+        "ช่วยฉันได้ไหมคะ",
+        "บัญชีฉันถูกล็อค ทำยังไงดี",
+        "ฉันไม่รู้ว่าค่าแรงขั้นต่ำเท่าไหร่",
+        "ฉันเก็บเงินส่งให้แม่ทุกเดือน",
+        "ฉันขายที่ดินเพื่อจ่ายค่านายหน้า",
+        "ฉันทำงานถึงตีสองทุกวัน",
+        "หนี้บัตรเครดิตของฉันเยอะมาก",
+        "ฉันช่วยแม่ทำงานบ้าน",
+        "สวัสดีค่ะ",
+        # Vietnamese, asking
+        "chủ có được giữ hộ chiếu của công nhân không?",
+        "công ty có quyền giữ hộ chiếu của tôi không?",
+        "chủ giữ hộ chiếu của tôi được không?",
+        "chu giu ho chieu cua toi dc ko",
+        "cuộc họp nói gì về buôn người?",
+        "hiệp ước nói gì về lao động cưỡng bức?",
+        "cho tôi hỏi về nạn buôn người",
+        "tôi muốn biết về lao động cưỡng bức",
+        "làm sao để gửi tiền về nhà?",
+        "lam sao gui tien ve nha re nhat",
+        "làm thế nào để gửi tiền về nhà mà không mất phí cao",
+        "nếu chủ không trả lương thì tôi phải làm gì?",
+        "tôi có thể bị trục xuất nếu mất việc không?",
+        "tôi muốn đổi giấy tờ, lấy ở đâu?",
+        "tôi cần làm hộ chiếu mới, cảm ơn",
+        "tài khoản facebook của tôi bị khóa, làm sao lấy lại",
+        "cảm ơn, tôi đánh giá cao sự giúp đỡ của bạn",
+        "bạn giúp tôi được không?",
+        "tôi không biết lương tối thiểu là bao nhiêu",
+        # "nó" (he) is not "no"
+        "nó trả lương cho tôi đầy đủ",
+        "xin chào",
     ],
 )
 def test_questions_about_a_topic_are_not_flagged(text: str) -> None:
@@ -132,3 +225,29 @@ def test_long_and_odd_input_is_handled() -> None:
     assert not is_distress("x" * 4096)
     assert not is_distress("hello " * 700)
     assert is_distress(("lorem ipsum " * 100) + "they took my passport")
+
+
+def test_vietnamese_phrases_need_all_their_words() -> None:
+    # "hộ chiếu" (passport) is one entry of two words: "hộ" or "chiều" alone are other words
+    assert "document taken" in distress_signals("chủ giữ hộ chiếu của tôi")
+    assert not is_distress("chiều nay chủ nhờ tôi giữ hộ cái túi")
+    assert not is_distress("tôi giữ hộ chị ấy tiền, chiều nay trả")
+
+
+def test_thai_is_cut_into_words() -> None:
+    # the longest word wins: "หนังสือเดินทาง" (passport), not "หนังสือ" ...; "หนี้" (debt) is
+    # not "หนี" (flee); words after the signal only make a question in the same clause
+    assert distress_signals("นายจ้างยึดหนังสือเดินทางของฉัน") == ("document taken",)
+    assert not is_distress("ฉันมีหนี้เยอะ")
+    assert is_distress("ฉันอยากหนี")
+    assert not is_distress("นายจ้างยึดหนังสือเดินทางของฉันได้ไหม")
+
+
+def test_long_thai_and_vietnamese_are_quick() -> None:
+    thai = ("ที่ประชุมพูดถึงการค้ามนุษย์ว่าอย่างไรนายจ้างยึดพาสปอร์ตของฉันได้ไหม" * 80)[:4096]
+    vietnamese = ("chủ giữ hộ chiếu của tôi được không, làm sao gửi tiền về nhà " * 80)[:4096]
+    for text in (thai, vietnamese, "ก" * 4096):
+        start = time.perf_counter()
+        for _ in range(10):
+            is_distress(text)
+        assert (time.perf_counter() - start) / 10 < 0.02, text[:20]  # generous, for slow CI

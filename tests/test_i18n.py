@@ -24,6 +24,8 @@ LANGUAGE_NAMES = {
     "tl": "Tagalog",
     "bn": "বাংলা",
     "ne": "नेपाली",
+    "th": "ไทย",
+    "vi": "Tiếng Việt",
 }
 TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
 
@@ -174,6 +176,8 @@ def test_real_catalogue_falls_back_for_an_unknown_language() -> None:
         ("id", "id"),
         ("bn", "bn"),
         ("ne", "ne"),
+        ("th", "th"),
+        ("vi", "vi"),
         ("en-GB", "en"),
         ("de", "en"),
         ("", "en"),

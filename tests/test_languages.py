@@ -60,6 +60,8 @@ CONVERSATIONS: dict[str, tuple[str, str, str]] = {
     ),
     "bn": ("bn", "বৈধ পথে বিদেশে কাজ করতে যাব কীভাবে?", "regular-pathways"),
     "ne": ("ne", "धेरै शुल्क नतिरी घरमा परिवारलाई पैसा कसरी पठाउने?", "contributions"),
+    "th": ("th", "นายจ้างยึดพาสปอร์ตของฉันได้ไหม", "human-rights"),
+    "vi": ("vi", "Hội nghị nói gì về buôn bán người?", "trafficking"),
 }
 
 
@@ -196,11 +198,20 @@ def test_the_original_wording_is_always_the_english_source(service: Service, lan
         ("en", "মালিক কি আমার পাসপোর্ট রেখে দিতে পারে?", "human-rights", "bn"),
         ("tl", "Apakah majikan boleh menahan paspor saya?", "human-rights", "id"),
         ("ne", "Puwede bang kunin ng amo ko ang pasaporte ko?", "human-rights", "tl"),
+        ("en", "Tôi muốn gửi tiền về nhà mà phí chuyển tiền cao quá", "contributions", "vi"),
         # English words are common in every language's messages: the setting wins.
         ("ru", "Is my employer allowed to keep my passport?", "human-rights", "ru"),
         ("id", "Is my employer allowed to keep my passport?", "human-rights", "id"),
     ],
-    ids=["en-asks-ru", "en-asks-bn", "tl-asks-id", "ne-asks-tl", "ru-asks-en", "id-asks-en"],
+    ids=[
+        "en-asks-ru",
+        "en-asks-bn",
+        "tl-asks-id",
+        "ne-asks-tl",
+        "en-asks-vi",
+        "ru-asks-en",
+        "id-asks-en",
+    ],
 )
 async def test_a_question_is_answered_in_its_language(
     bot: RunningBot, setting: str, question: str, section_id: str, expected: str

@@ -17,6 +17,7 @@ from bot.matching import (
     MatchResult,
     decide,
     detect_script_language,
+    spelled_terms,
     terms,
 )
 
@@ -52,6 +53,8 @@ SECTIONS = (
             "en": "Money sent home (remittances)",
             "ru": "Денежные переводы домой",
             "bn": "বাড়িতে টাকা পাঠানো (রেমিট্যান্স)",
+            "th": "การส่งเงินกลับบ้าน",
+            "vi": "Gửi tiền về nhà (kiều hối)",
         },
         summary={
             "en": "Many families live on money that migrants send home. Sending it costs "
@@ -59,6 +62,8 @@ SECTIONS = (
             "ru": "Многие семьи живут на деньги, которые мигранты отправляют домой. "
             "Переводы стоят слишком дорого.",
             "bn": "অনেক পরিবার প্রবাসীদের পাঠানো টাকায় চলে। টাকা পাঠাতে খরচ অনেক বেশি।",
+            "th": "หลายครอบครัวอยู่ได้ด้วยเงินที่แรงงานส่งกลับบ้าน แต่ค่าธรรมเนียมโอนเงินแพงเกินไป",
+            "vi": "Nhiều gia đình sống nhờ tiền người lao động gửi về. Phí chuyển tiền quá cao.",
         },
         key_points={
             "en": ["Remittances lift families out of poverty.", "Transfer fees should come down."]
@@ -74,6 +79,8 @@ SECTIONS = (
             ],
             "ru": ["денежные переводы", "отправить деньги домой", "комиссия за перевод"],
             "bn": ["রেমিট্যান্স", "টাকা পাঠানো", "খরচ"],
+            "th": ["ส่งเงินกลับบ้าน", "โอนเงิน", "ค่าธรรมเนียม", "ค่าโอน"],
+            "vi": ["kiều hối", "gửi tiền về nhà", "phí chuyển tiền"],
         },
         questions={
             "en": [
@@ -83,6 +90,8 @@ SECTIONS = (
             ],
             "ru": ["как дешевле отправить деньги домой?"],
             "bn": ["কীভাবে কম খরচে বাড়িতে টাকা পাঠাব?"],
+            "th": ["ส่งเงินกลับบ้านยังไงให้ถูก"],
+            "vi": ["làm sao gửi tiền về nhà rẻ hơn?"],
         },
     ),
     section(
@@ -142,6 +151,8 @@ SECTIONS = (
                 "school",
             ],
             "id": ["hak asasi manusia", "upah yang sama", "kontrak tertulis", "majikan"],
+            "th": ["สิทธิมนุษยชน", "นายจ้าง", "สัญญาจ้าง", "ค่าจ้างเท่ากัน"],
+            "vi": ["quyền con người", "chủ sử dụng lao động", "hợp đồng lao động", "lương"],
         },
         questions={
             "en": [
@@ -299,8 +310,8 @@ def test_greetings_and_filler_do_not_change_the_score(
         "cricket score india vs pakistan",
         "recommend a good movie tonight",
         "how to reset my facebook password",
-        "ร้านส้มตำอร่อยแถวนี้",  # Thai: no content in Thai
-        "Kiều hối có giúp gia đình không?",  # Vietnamese: no content in Vietnamese
+        "ร้านส้มตำอร่อยแถวนี้",  # Thai: "a good papaya salad shop near here"
+        "Thời tiết hôm nay thế nào?",  # Vietnamese: "what is the weather today"
     ],
 )
 def test_out_of_scope_gets_no_answer(matcher: Matcher, query: str) -> None:
@@ -398,6 +409,55 @@ def test_matches_in_the_language_of_the_question(
     assert result.answer == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Thai has no spaces between words: the keyword is found inside the run of letters,
+        # with polite particles, a typo ("ส่งเงิญ"), or other words around it.
+        ("ส่งเงินกลับบ้านยังไงคะ", "remittances"),
+        ("ค่าโอนเงินแพงมากเลยครับ", "remittances"),
+        ("อยากส่งเงิญกลับบ้านให้แม่", "remittances"),
+        ("นายจ้างไม่ให้สัญญาจ้างได้ไหม", "rights"),
+        # Vietnamese, with and without tone marks.
+        ("Kiều hối có giúp gia đình không?", "remittances"),
+        ("phi chuyen tien ve nha cao qua", "remittances"),
+        ("hợp đồng lao động với chủ", "rights"),
+    ],
+)
+def test_thai_and_vietnamese_questions_find_their_section(
+    matcher: Matcher, query: str, expected: str
+) -> None:
+    result = matcher.match(query)
+    assert result.lang == ("th" if "\u0e00" <= query[0] <= "\u0e7f" else "vi")
+    assert result.answer == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ค่าโอน", ["ค่า", "่าโ", "าโอ", "โอน"]),
+        ("โอนเงินได้ไหมครับ", ["โอน", "อนเ", "นเง", "เงิ", "งิน"]),  # particles cut off
+        ("ครับ", ["ครั", "รับ"]),  # a particle alone is kept: the run would be empty
+        ("เงิน 100 ค่ะ", ["เงิ", "งิน", "100", "ค่ะ"]),
+    ],
+)
+def test_thai_is_indexed_as_three_letter_pieces(text: str, expected: list[str]) -> None:
+    assert terms(text) == expected
+
+
+def test_vietnamese_letters_keep_a_question_out_of_english(matcher: Matcher) -> None:
+    # "hôm nay" (today) folds to "hom nay", and English "home" is indexed as "hom".
+    assert matcher.match("Thời tiết hôm nay thế nào?").decision == "none"
+    assert matcher.match("Thời tiết hôm nay thế nào?").lang == "vi"
+
+
+def test_vietnamese_neighbouring_syllables_are_also_one_term() -> None:
+    # "của tôi" (my) is filler: no pair is made across it or with it.
+    found = [word for word, _ in spelled_terms("giữ hộ chiếu của tôi", syllable_pairs=True)]
+    assert found == ["giu", "ho", "giuho", "chieu", "hochieu"]
+    assert [word for word, _ in spelled_terms("giữ hộ chiếu")] == ["giu", "ho", "chieu"]
+
+
 def test_language_without_content_is_reported_but_not_matched(matcher: Matcher) -> None:
     result = matcher.match("Кто участвует в управлении миграцией?")  # no ru text for this
     assert result.lang == "ru"
@@ -414,11 +474,14 @@ def test_users_language_breaks_ties_and_unknown_codes_fall_back(matcher: Matcher
     ("text", "script"),
     [
         ("hello", "latin"),
-        ("Kiều hối", "latin"),
+        ("Kiều hối", "vi"),
+        ("Kieu hoi", "latin"),  # Vietnamese typed without its letters reads as any Latin text
+        ("Migración económica", "latin"),
         ("Привет", "ru"),
         ("আমার বেতন", "bn"),
         ("मेरो तलब", "ne"),
-        ("สวัสดี", None),
+        ("สวัสดี", "th"),
+        ("ສະບາຍດີ", None),  # Lao: a script the bot has no language for
         ("🙂 123", None),
     ],
 )

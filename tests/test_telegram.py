@@ -143,7 +143,7 @@ async def recorded(bot: RunningBot) -> list[tuple[Any, ...]]:
 
 async def test_start_up_publishes_the_command_menu_in_every_language(bot: RunningBot) -> None:
     calls = bot.fake.calls_of("setMyCommands")
-    assert len(calls) == 6
+    assert len(calls) == len(SUPPORTED_LANGUAGES)
     default = next(call for call in calls if "language_code" not in call.params)
     assert [(c["command"], c["description"]) for c in default.params["commands"]] == (
         bot.service.commands("en")

@@ -11,7 +11,7 @@ T = TypeVar("T")
 
 # Languages the bot speaks (issue 7). English is the source and the fallback for everything.
 DEFAULT_LANGUAGE = "en"
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "ru", "id", "tl", "bn", "ne")
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "ru", "id", "tl", "bn", "ne", "th", "vi")
 
 # Field names, shared by the loader, the validator and the diff shown after an upload.
 TEXT_FIELDS: tuple[str, ...] = ("title", "summary", "for_migrants")
