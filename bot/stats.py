@@ -822,6 +822,31 @@ class StatsStore:
 
         return await self._call("remove_subscriber", run, False)
 
+    async def move_subscriber(self, old_chat_id: int, new_chat_id: int) -> bool:
+        """A group became a supergroup (a new chat id): keep its subscription and deliveries.
+        True if the old id was subscribed and is moved; idempotent."""
+
+        async def run(db: aiosqlite.Connection) -> bool:
+            await db.execute("BEGIN IMMEDIATE")  # _query rolls back if a statement fails
+            cursor = await db.execute("DELETE FROM subscribers WHERE chat_id = ?", (old_chat_id,))
+            moved = cursor.rowcount > 0
+            if moved:
+                await db.execute(
+                    "INSERT OR IGNORE INTO subscribers (chat_id, since) VALUES (?, ?)",
+                    (new_chat_id, self._now_epoch()),
+                )
+            # Announcements already delivered to the group count for the supergroup.
+            await db.execute(
+                "INSERT OR IGNORE INTO announcement_deliveries (announcement_id, chat_id, "
+                "sent_at) SELECT announcement_id, ?, sent_at FROM announcement_deliveries "
+                "WHERE chat_id = ?",
+                (new_chat_id, old_chat_id),
+            )
+            await db.execute("COMMIT")
+            return moved
+
+        return await self._call("move_subscriber", run, False)
+
     async def subscribers(self) -> list[int]:
         """Chat ids that opted in, in ascending order (empty if the database is unavailable)."""
 

@@ -88,12 +88,23 @@ class Fault:
     description: str = ""  # the error's description, or the whole body for "raw"
     retry_after: int | None = None
     seconds: float = 0.0
+    migrate_to_chat_id: int | None = None
 
     @classmethod
     def too_many_requests(cls, retry_after: int = 1) -> Fault:
         """HTTP 429 with `parameters.retry_after`, as Telegram's flood control answers."""
         return cls(
             "error", 429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+        )
+
+    @classmethod
+    def chat_migrated(cls, new_chat_id: int) -> Fault:
+        """HTTP 400 with `parameters.migrate_to_chat_id`: the group became a supergroup."""
+        return cls(
+            "error",
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            migrate_to_chat_id=new_chat_id,
         )
 
     @classmethod
@@ -183,6 +194,9 @@ class FakeBotApi:
         self._faults: dict[str, list[Fault]] = {}
         #: Chats that blocked the bot: every call about one of them fails with 403, as on Telegram.
         self.blocked_chats: set[int] = set()
+        #: Groups that became supergroups (old id -> new id): writing to the old id fails with
+        #: 400 and the new id, as on Telegram.
+        self.migrated_chats: dict[int, int] = {}
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._closing = False
@@ -395,12 +409,16 @@ class FakeBotApi:
         fault = queue.pop(0) if queue else None
         if fault is None and _chat_id(params) in self.blocked_chats:
             fault = Fault.error(403, "Forbidden: bot was blocked by the user")
+        if fault is None and (new_id := self.migrated_chats.get(_chat_id(params) or 0)):
+            fault = Fault.chat_migrated(new_id)
         await self._record(Call(method, params, files, fault))
 
         if fault is not None and fault.kind == "delay":
             await asyncio.sleep(fault.seconds)
         elif fault is not None and fault.kind == "error":
-            return _error(fault.status, fault.description, fault.retry_after)
+            return _error(
+                fault.status, fault.description, fault.retry_after, fault.migrate_to_chat_id
+            )
         elif fault is not None and fault.kind == "raw":
             return web.Response(status=fault.status, text=fault.description)
         elif fault is not None and fault.kind == "drop":
@@ -551,10 +569,17 @@ class _BadRequest(Exception):
     """The fake refuses the call with 400, as Telegram would."""
 
 
-def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+def _error(
+    status: int,
+    description: str,
+    retry_after: int | None = None,
+    migrate_to_chat_id: int | None = None,
+) -> web.Response:
     body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
     if retry_after is not None:
         body["parameters"] = {"retry_after": retry_after}
+    if migrate_to_chat_id is not None:
+        body["parameters"] = {"migrate_to_chat_id": migrate_to_chat_id}
     return web.json_response(body, status=status)
 
 

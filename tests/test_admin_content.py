@@ -510,6 +510,23 @@ async def test_an_announcement_reaches_each_subscriber_once_and_drops_blocked_on
     assert_each_reached_once(bot.fake)
 
 
+async def test_an_announcement_follows_a_group_that_became_a_supergroup(
+    bot: RunningBot,
+) -> None:
+    group, supergroup = -4321, -1_009_876_543_210
+    assert await bot.store.add_subscriber(group)
+    bot.fake.migrated_chats[group] = supergroup
+    reply = await upload(bot, FERRY, "ferry.yaml")
+    [[button]] = reply.buttons
+    since = bot.fake.mark()
+    await bot.fake.push_callback(button["callback_data"], user_id=ADMIN_ID)
+    done = "Announcement: sent to 1 of 1 subscribers."
+    await bot.fake.wait_until(lambda: bool(admin_messages(bot.fake, done, since)), timeout=10)
+    assert [call.chat_id for call in announcements(bot.fake)] == [supergroup]
+    assert await bot.store.subscribers() == [supergroup]
+    assert await bot.store.unfinished_announcements() == []
+
+
 async def test_forged_announce_buttons_send_nothing(bot: RunningBot) -> None:
     await add_subscribers(bot.store)
     reply = await upload(bot, FERRY, "ferry.yaml")

@@ -495,6 +495,21 @@ def test_a_complete_language_memory_holds_no_empty_entries() -> None:
     assert memory.lookup("a") is None
 
 
+async def test_a_group_that_becomes_a_supergroup_keeps_its_subscription_and_deliveries(
+    store: StatsStore,
+) -> None:
+    assert await store.add_subscriber(-5)
+    assert await store.add_subscriber(7)
+    assert await store.create_announcement("a1", "{}")
+    assert await store.mark_delivered("a1", -5)
+    assert await store.move_subscriber(-5, -1005)
+    assert await store.subscribers() == [-1005, 7]
+    assert await store.pending_recipients("a1") == [7]  # the supergroup already had it
+    assert not await store.move_subscriber(-5, -1005)  # told twice (old and new chat): no-op
+    assert not await store.move_subscriber(-6, -1006)  # never subscribed: nothing to move
+    assert await store.subscribers() == [-1005, 7]
+
+
 async def test_subscribers(store: StatsStore) -> None:
     for chat in (30, 10, 20, 10):
         assert await store.add_subscriber(chat)

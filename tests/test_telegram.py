@@ -225,6 +225,21 @@ async def test_subscribe_and_unsubscribe(bot: RunningBot) -> None:
     assert await bot.store.subscribers() == []
 
 
+async def test_a_subscribed_group_that_becomes_a_supergroup_stays_subscribed(
+    bot: RunningBot,
+) -> None:
+    group, supergroup = -USER, -1_001_234_567_890
+    await say(bot, "/subscribe", chat_type="group")
+    assert await bot.store.subscribers() == [group]
+    # Telegram tells the old group, then the new supergroup; both messages are handled.
+    await bot.fake.push_message(None, chat_type="group", migrate_to_chat_id=supergroup)
+    await bot.fake.push_message(
+        None, chat_type="supergroup", chat_id=supergroup, migrate_from_chat_id=group
+    )
+    await say(bot, "/help")  # updates are handled in order: these two are done by now
+    assert await bot.store.subscribers() == [supergroup]
+
+
 # --- free text -------------------------------------------------------------------------------
 
 

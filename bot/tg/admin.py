@@ -30,7 +30,7 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.announce import (
     AnnounceError,
@@ -318,15 +318,26 @@ def announcement_sender(bot: Bot, store: StatsStore) -> Send:
     async def send(chat_id: int, announcement: Announcement) -> SendStatus:
         lang = await _chat_language(store, chat_id)
         reply = announcement_reply(announcement, lang)
-        try:
+
+        async def send_to(target: int) -> None:
             # Through the Application's rate limiter, like every other message.
             await bot.send_message(
-                chat_id,
+                target,
                 reply.text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=_keyboard(reply),
                 link_preview_options=NO_PREVIEW,
             )
+
+        try:
+            try:
+                await send_to(chat_id)
+            except ChatMigrated as moved:  # the group became a supergroup: follow it there
+                new_id = moved.new_chat_id
+                await store.move_subscriber(chat_id, new_id)
+                await send_to(new_id)
+                # The Announcer records `chat_id`; the supergroup must count as delivered too.
+                await store.mark_delivered(announcement.id, new_id)
         except Forbidden:  # blocked the bot, deactivated, or removed it from the group
             return "blocked"
         except BadRequest as error:

@@ -210,6 +210,8 @@ def _add_handlers(application: App, admin_ids: frozenset[int]) -> None:
     application.add_handler(
         MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL & addressed, handlers.text_only)
     )
+    #    A group that became a supergroup (a service message): its subscription follows it.
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.chat_migrated))
     # 7. buttons and inline mode. The announce button ("a:<id>") first; it checks for admins
     #    itself and gives anyone else the usual stale-menu answer.
     application.add_handler(CallbackQueryHandler(admin.announce_button, pattern=r"^a:"))

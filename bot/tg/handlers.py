@@ -228,6 +228,22 @@ async def _choose_language(update: Update, context: Context, user_id: int, lang:
         await send(update, context, service.error(lang))
 
 
+async def chat_migrated(update: Update, context: Context) -> None:
+    """A group became a supergroup, which has a new chat id: its subscription follows it.
+    Telegram tells both chats (the old one "migrate_to", the new one "migrate_from")."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    if await context.bot_data.store.move_subscriber(old, new):
+        logger.info("A subscribed group became a supergroup; its subscription moved with it")
+
+
 async def text_only(update: Update, context: Context) -> None:
     """Stickers, photos, voice, locations, contacts, files: we read text only."""
     lang = await _language(update, context)
