@@ -445,6 +445,11 @@ def test_thai_is_indexed_as_three_letter_pieces(text: str, expected: list[str]) 
     assert terms(text) == expected
 
 
+def test_one_content_word_among_unknown_ones_is_not_an_answer(matcher: Matcher) -> None:
+    assert matcher.match("typhoon").answer == "climate"
+    assert matcher.match("typhoon cocktail recipe with rum").decision == "none"
+
+
 def test_vietnamese_letters_keep_a_question_out_of_english(matcher: Matcher) -> None:
     # "hôm nay" (today) folds to "hom nay", and English "home" is indexed as "hom".
     assert matcher.match("Thời tiết hôm nay thế nào?").decision == "none"
