@@ -30,21 +30,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.stats import StatsEvent, StatsStore
 
-SECTIONS = (
-    "about",
-    "key-issues",
-    "asia-pacific",
-    "policies",
-    "human-rights",
-    "regular-pathways",
-    "cooperation",
-    "contributions",
-    "drivers",
-    "trafficking",
-    "civil-society",
-)
-SECTION_WEIGHTS = (8, 5, 3, 4, 20, 16, 6, 7, 5, 18, 3)
-LANGS, LANG_WEIGHTS = ("en", "ru", "id", "tl", "bn", "ne"), (40, 12, 15, 15, 10, 8)
+# How often each section is asked about (a skew like real traffic: rights and trafficking most).
+SECTION_WEIGHTS = {
+    "about": 8, "key-issues": 5, "asia-pacific": 3, "policies": 4, "human-rights": 20,
+    "regular-pathways": 16, "cooperation": 6, "contributions": 7, "drivers": 5,
+    "trafficking": 18, "civil-society": 3,
+}  # fmt: skip
+SECTIONS, SECTION_SHARES = tuple(SECTION_WEIGHTS), tuple(SECTION_WEIGHTS.values())
+LANGS = ("en", "ru", "id", "tl", "bn", "ne", "th", "vi")
+LANG_WEIGHTS = (36, 11, 13, 13, 9, 7, 5, 6)
 ROUTES, ROUTE_WEIGHTS = ("text", "button", "command", "deeplink", "inline"), (55, 30, 8, 3, 4)
 DECISIONS, DECISION_WEIGHTS = ("answer", "clarify", "none"), (88, 5, 7)
 QUESTIONS = (
@@ -80,9 +74,7 @@ def traffic(store: StatsStore, total: int, now: datetime, seed: int = 7) -> Iter
                 decision = "answer"
                 if route == "text":
                     decision = rng.choices(DECISIONS, DECISION_WEIGHTS)[0]
-                section = (
-                    rng.choices(SECTIONS, SECTION_WEIGHTS)[0] if decision == "answer" else None
-                )
+                section = rng.choices(SECTIONS, SECTION_SHARES)[0] if decision == "answer" else None
                 question = rng.choice(QUESTIONS) if decision != "answer" else None
                 at = start + timedelta(minutes=step)
                 score = round(rng.uniform(40, 100), 1)
