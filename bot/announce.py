@@ -205,7 +205,10 @@ class AnnouncementStore(Protocol):
     """What the announcer needs from `bot.stats.StatsStore`."""
 
     async def remove_subscriber(self, chat_id: int) -> bool: ...
-    async def create_announcement(self, announcement_id: str, payload: str) -> bool: ...
+    async def create_announcement(
+        self, announcement_id: str, payload: str, *, offered: bool = False
+    ) -> bool: ...
+    async def accept_offer(self, announcement_id: str) -> bool: ...
     async def pending_recipients(self, announcement_id: str) -> list[int]: ...
     async def mark_delivered(self, announcement_id: str, chat_id: int) -> bool: ...
     async def unfinished_announcements(self) -> Sequence[StoredAnnouncement]: ...
@@ -307,7 +310,8 @@ class Announcer:
         self._known: dict[str, Announcement] = {}
 
     async def prepare(self, result: UpdateResult, library: Library) -> Announcement:
-        """Record an announcement of the new and changed topics of a content change.
+        """Record an announcement of the new and changed topics of a content change, ready to
+        `run`.
 
         Preparing the same change twice (a double press) returns the same announcement.
 
@@ -315,12 +319,8 @@ class Announcer:
             NothingToAnnounce: no topic was added and no topic's text changed.
             AnnounceError: the store could not save it.
         """
-        topics = announcement_topics(result, library)
-        if not topics:
-            raise NothingToAnnounce(NothingToAnnounce.__doc__)
-        at = result.at or self._clock()
-        ident = announcement_id(topics, library, at)
-        announcement = Announcement(ident, tuple(topics), at, result.file_name)
+        announcement = self._announcement(result, library)
+        ident = announcement.id
         if not await self._store.create_announcement(ident, announcement.to_json()):
             existing = await self._find(ident)
             if existing is None:
@@ -329,8 +329,41 @@ class Announcer:
                 )
             return existing
         self._known[ident] = announcement
-        log.info("announce: prepared %s with %d topics", ident, len(topics))
+        log.info("announce: prepared %s with %d topics", ident, len(announcement.topics))
         return announcement
+
+    async def offer(self, result: UpdateResult, library: Library) -> Announcement:
+        """Record an announcement of a content change that waits for an admin's yes
+        (`accept`). Kept in the database, so the yes can come after a restart.
+
+        Raises:
+            NothingToAnnounce: no topic was added and no topic's text changed.
+            AnnounceError: the store could not save it.
+        """
+        announcement = self._announcement(result, library)
+        saved = await self._store.create_announcement(
+            announcement.id, announcement.to_json(), offered=True
+        )
+        if not saved:  # each change has its own id: the database is down
+            raise AnnounceError("the announcement could not be saved (database unavailable)")
+        log.info("announce: offered %s with %d topics", announcement.id, len(announcement.topics))
+        return announcement
+
+    async def accept(self, announcement_id: str) -> bool:
+        """The admin said yes to an offer: True once; then `run` sends it. False if it was
+        accepted already, is too old, is unknown, or the database is unavailable."""
+        accepted = await self._store.accept_offer(announcement_id)
+        if accepted:
+            log.info("announce: %s accepted", announcement_id)
+        return accepted
+
+    def _announcement(self, result: UpdateResult, library: Library) -> Announcement:
+        topics = announcement_topics(result, library)
+        if not topics:
+            raise NothingToAnnounce(NothingToAnnounce.__doc__)
+        at = result.at or self._clock()
+        ident = announcement_id(topics, library, at)
+        return Announcement(ident, tuple(topics), at, result.file_name)
 
     async def run(self, announcement_id: str, progress: Progress | None = None) -> DeliveryReport:
         """Send an announcement to every subscriber who has not had it yet.

@@ -73,6 +73,9 @@ USER_KEY_LENGTH = 16  # hex characters of the HMAC kept: 64 bits, no collisions 
 FAULT_LOG_INTERVAL = 60.0  # seconds: database errors are logged at most this often
 RECONNECT_INTERVAL = 5.0  # seconds between attempts to reopen an unavailable database
 RETENTION_INTERVAL = timedelta(days=1)
+# An announcement offered to an admin (the "Announce to N subscribers" button) can be accepted
+# this long; older offers are deleted by retention.
+OFFER_LIFETIME = timedelta(days=7)
 SHORT_PERIOD_DAYS = 31  # reports up to this long read a day range; longer ones scan indexes
 # Page cache. SQLite grows it with the file up to this size; 4 MiB keeps the bot's memory flat
 # (bench_startup) while batched inserts stay fast (bench_stats).
@@ -739,6 +742,7 @@ class StatsStore:
         first_kept = now.date() - timedelta(days=self._event_days)
         event_cutoff = _day_start(first_kept)
         unmatched_cutoff = _epoch_minute(now - timedelta(days=self._unmatched_days))
+        offer_cutoff = int((now - OFFER_LIFETIME).timestamp())
         await self.flush()
 
         async def run(db: aiosqlite.Connection) -> RetentionResult:
@@ -748,6 +752,10 @@ class StatsStore:
                 "DELETE FROM user_days WHERE day < ?", (first_kept.isoformat(),)
             )
             unmatched = await db.execute("DELETE FROM unmatched WHERE at < ?", (unmatched_cutoff,))
+            await db.execute(
+                "DELETE FROM announcements WHERE state = 'offered' AND created_at < ?",
+                (offer_cutoff,),
+            )
             await db.execute("COMMIT")
             return RetentionResult(events.rowcount, days.rowcount, unmatched.rowcount)
 
@@ -863,18 +871,37 @@ class StatsStore:
 
         return await self._call("subscriber_count", run, 0)
 
-    async def create_announcement(self, announcement_id: str, payload: str) -> bool:
-        """Start an announcement; False if the id exists already or it could not be saved."""
+    async def create_announcement(
+        self, announcement_id: str, payload: str, *, offered: bool = False
+    ) -> bool:
+        """Start an announcement, or with `offered` keep it until an admin accepts it
+        (`accept_offer`); False if the id exists already or it could not be saved."""
 
         async def run(db: aiosqlite.Connection) -> bool:
             cursor = await db.execute(
                 "INSERT OR IGNORE INTO announcements (id, created_at, payload, state) "
-                "VALUES (?, ?, ?, 'sending')",
-                (announcement_id, self._now_epoch(), payload),
+                "VALUES (?, ?, ?, ?)",
+                (announcement_id, self._now_epoch(), payload, "offered" if offered else "sending"),
             )
             return cursor.rowcount > 0
 
         return await self._call("create_announcement", run, False)
+
+    async def accept_offer(self, announcement_id: str) -> bool:
+        """Start an offered announcement; True only for the first acceptance of an offer
+        younger than OFFER_LIFETIME (False also if the database is unavailable)."""
+        now = self._now_epoch()
+        oldest = now - int(OFFER_LIFETIME.total_seconds())
+
+        async def run(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute(
+                "UPDATE announcements SET state = 'sending', created_at = ? "
+                "WHERE id = ? AND state = 'offered' AND created_at >= ?",
+                (now, announcement_id, oldest),
+            )
+            return cursor.rowcount > 0
+
+        return await self._call("accept_offer", run, False)
 
     async def pending_recipients(self, announcement_id: str) -> list[int]:
         """Subscribers who have not had this announcement yet (current subscribers only)."""
@@ -908,7 +935,7 @@ class StatsStore:
         async def run(db: aiosqlite.Connection) -> list[Announcement]:
             async with db.execute(
                 "SELECT id, created_at, payload, state FROM announcements "
-                "WHERE state != 'done' ORDER BY created_at, id"
+                "WHERE state = 'sending' ORDER BY created_at, id"
             ) as cursor:
                 rows = await cursor.fetchall()
             return [

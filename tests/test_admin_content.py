@@ -602,6 +602,29 @@ async def test_an_announcement_cut_short_by_a_restart_resumes_without_repeats(
     assert_each_reached_once(fake_api)
 
 
+async def test_the_announce_button_still_works_after_a_restart(
+    settings: Settings, service: Service, fake_api: FakeBotApi, content_dir: Path
+) -> None:
+    async with running(settings, service, fake_api) as first:
+        await add_subscribers(first.store)
+        reply = await upload(first, FERRY, "ferry.yaml")
+        [[button]] = reply.buttons
+    assert not announcements(fake_api)  # offered, not sent: the admin has not said yes
+
+    library = await asyncio.to_thread(load_library, content_dir, SEEDS)
+    restarted = Service(library, await asyncio.to_thread(Matcher.build, library))
+    async with running(settings, restarted, fake_api) as second:
+        assert not admin_messages(fake_api, "Continued after a restart")  # an offer waits
+        await fake_api.push_callback(button["callback_data"], user_id=ADMIN_ID)
+        done = "Announcement: sent to 500 of 500 subscribers."
+        await fake_api.wait_until(lambda: bool(admin_messages(fake_api, done)), timeout=20)
+        again = await press(second, button["callback_data"], user_id=ADMIN_ID)
+        assert plain(again) == EXPIRED_OFFER
+    received = Counter(call.chat_id for call in announcements(fake_api))
+    assert set(received) == set(SUBSCRIBERS)
+    assert set(received.values()) == {1}
+
+
 # --- SIGHUP ----------------------------------------------------------------------------------
 
 

@@ -510,6 +510,23 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_subscription_and_deli
     assert await store.subscribers() == [-1005, 7]
 
 
+async def test_an_offered_announcement_waits_is_accepted_once_and_expires(
+    store: StatsStore, clock: Clock
+) -> None:
+    assert await store.create_announcement("offer", "{}", offered=True)
+    assert await store.unfinished_announcements() == []  # not sent before the admin says yes
+    assert await store.accept_offer("offer")
+    assert [a.id for a in await store.unfinished_announcements()] == ["offer"]
+    assert not await store.accept_offer("offer")  # a second press
+    assert not await store.accept_offer("unknown")
+
+    assert await store.create_announcement("old", "{}", offered=True)
+    clock.now += bot.stats.OFFER_LIFETIME + timedelta(seconds=1)
+    assert not await store.accept_offer("old")
+    await store.apply_retention()
+    assert rows(store.path, "SELECT id FROM announcements") == [("offer",)]
+
+
 async def test_subscribers(store: StatsStore) -> None:
     for chat in (30, 10, 20, 10):
         assert await store.add_subscriber(chat)

@@ -8,8 +8,9 @@
 The work is done by `bot.content.updates.ContentManager` (validate, write, swap, keep history)
 and `bot.announce.Announcer` (send once to every subscriber, resume after a restart); this module
 is the Telegram side of both. After a change that added or rewrote topics, the admin gets an
-"Announce to N subscribers" button (callback data `a:<offer id>`); pressing it sends the news in
-the background while the admin sees progress and, at the end, the count.
+"Announce to N subscribers" button (callback data `a:<announcement id>`). The offer is kept in
+the database for 7 days, so the button still works after a restart; pressing it (once) sends the
+news in the background while the admin sees progress and, at the end, the count.
 
 `app.py` lets only ADMIN_IDS in private chats reach these callbacks, except the announce button
 (`announce_button`), which checks the admin itself: buttons cannot be filtered by chat or user
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections.abc import Coroutine
 from datetime import datetime
 from typing import Any
@@ -36,7 +36,6 @@ from bot.announce import (
     AnnounceError,
     Announcement,
     Announcer,
-    NothingToAnnounce,
     Send,
     SendStatus,
     UnknownAnnouncement,
@@ -54,8 +53,6 @@ logger = logging.getLogger(__name__)
 
 # Callback data of the "Announce to N subscribers" button: this prefix and an offer id.
 OFFER_PREFIX = "a:"
-# Changes waiting for their announce button; older offers are dropped (the button then expires).
-MAX_OFFERS = 20
 # Topics listed (each with a button) in one announcement; the rest are counted, not listed.
 MAX_ANNOUNCED_TOPICS = 10
 # Kept versions listed per file by /rollback without arguments, newest first.
@@ -63,33 +60,21 @@ ROLLBACK_LISTED_VERSIONS = 5
 
 STOPPING = "The bot is stopping. The announcement is sent after the restart."
 EXPIRED_OFFER = (
-    "This button has expired: it was pressed already, or the bot restarted since. Nothing was sent."
+    "Nothing was sent: this button was pressed already, is more than 7 days old, or the "
+    "database is unavailable right now."
 )
 
 
 class ContentDesk:
     """What the admin callbacks need beyond the service and the store: the content manager,
-    the announcer, changes waiting for their announce button, and the background tasks that
-    send announcements (stopped by `close` when the bot stops)."""
+    the announcer, and the background tasks that send announcements (stopped by `close` when
+    the bot stops)."""
 
     def __init__(self, manager: ContentManager, announcer: Announcer) -> None:
         self.manager = manager
         self.announcer = announcer
-        self._offers: dict[str, UpdateResult] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
-
-    def offer(self, result: UpdateResult) -> str:
-        """Keep a content change for its announce button; returns the id the button carries."""
-        key = secrets.token_hex(4)
-        self._offers[key] = result
-        while len(self._offers) > MAX_OFFERS:
-            del self._offers[next(iter(self._offers))]
-        return key
-
-    def take_offer(self, key: str) -> UpdateResult | None:
-        """The change an announce button stands for, once: a second press gets None."""
-        return self._offers.pop(key, None)
 
     def start(self, work: Coroutine[Any, Any, None], name: str) -> bool:
         """Run `work` in the background until it ends or the bot stops; False if stopping."""
@@ -234,9 +219,14 @@ async def _report_change(update: Update, context: Context, result: UpdateResult)
     if result.ok and announcement_topics(result, data.service.library):
         count = await data.store.subscriber_count()
         if count:
-            key = data.content.offer(result)
-            label = f"Announce to {_count(count, 'subscriber')}"
-            buttons = ((Button(label, f"{OFFER_PREFIX}{key}"),),)
+            # Offered in the database: the button still works after a restart.
+            try:
+                offer = await data.content.announcer.offer(result, data.service.library)
+            except AnnounceError as error:
+                text = join(text, escape(f"Cannot offer to announce it: {error}"))
+            else:
+                label = f"Announce to {_count(count, 'subscriber')}"
+                buttons = ((Button(label, f"{OFFER_PREFIX}{offer.id}"),),)
         else:
             text = join(text, escape("Nobody has subscribed yet, so there is nobody to tell."))
     await handlers.send(update, context, Reply(text, buttons))
@@ -265,22 +255,16 @@ async def announce_button(update: Update, context: Context) -> None:
             await query.message.edit_reply_markup(reply_markup=None)
         except BadRequest as error:
             logger.debug("Could not remove the announce button: %s", error)
-    result = data.content.take_offer((query.data or "").removeprefix(OFFER_PREFIX))
-    if result is None:
+    ident = (query.data or "").removeprefix(OFFER_PREFIX)
+    if not await data.content.announcer.accept(ident):
         await _tell(update, context, EXPIRED_OFFER)
         return
-    try:
-        announcement = await data.content.announcer.prepare(result, data.service.library)
-    except AnnounceError as error:  # nothing to announce any more, or the database is down
-        text = str(error) if isinstance(error, NothingToAnnounce) else f"Not sent: {error}"
-        await _tell(update, context, text)
-        return
-    # Prepared means it will be sent (now, or after a restart), so the run starts even if the
+    # Accepted means it will be sent (now, or after a restart), so the run starts even if the
     # status message cannot be sent.
-    total = len(await data.store.pending_recipients(announcement.id))
+    total = len(await data.store.pending_recipients(ident))
     status = await _status(context.bot, chat.id, f"Announcing to {_count(total, 'subscriber')}…")
-    work = _announce(context.bot, data.content.announcer, announcement.id, chat.id, status)
-    if not data.content.start(work, name=f"admin-announce-{announcement.id}"):
+    work = _announce(context.bot, data.content.announcer, ident, chat.id, status)
+    if not data.content.start(work, name=f"admin-announce-{ident}"):
         await _notify(context.bot, chat.id, STOPPING)
 
 
