@@ -2,7 +2,8 @@
 
 `is_distress(text)` is deliberately simple and explainable: it looks for *signals* (a passport
 taken, wages not paid, being locked in, forced to work, threats or violence, being sold,
-"help me", a child taken to work, being turned away from a shelter...) made of small word
+"help me", a child taken to work, being turned away from a shelter, a debt that can never be
+paid back, a relative nobody can reach, being stuck where there is fighting...) made of small word
 *concepts*, in English, Russian, Indonesian, Tagalog, Bengali, Nepali, Thai and Vietnamese,
 plus Bengali, Nepali and Russian typed in Latin letters. Words are matched by prefix (so
 inflections match) and, for longer words, fuzzily (so typos match).
@@ -221,6 +222,79 @@ _CONCEPTS: dict[str, str] = {
         cant cannot couldnt unable
         ไม่ได้ ไม่สามารถ
         không_thể
+        """,
+    # Debt to an agent or employer that can never be paid off (debt bondage).
+    "debt": """
+        owe owes owed owing debt debts
+        долг долга долги должен должна задолжал*
+        hutang utang berhutang
+        utang inutang may_utang
+        ঋণ দেনা
+        ऋण कर्जा ऋणी
+        หนี้ เป็นหนี้ ติดหนี้
+        nợ mắc_nợ
+        """,
+    "repay": """
+        repay repaid pay paid payback
+        вернуть отдать выплатить
+        bayar melunasi lunas
+        bayaran bayaran_ko mabayaran
+        শোধ
+        तिर्न चुक्ता
+        ใช้หนี้ คืน
+        trả trả_nợ
+        """,
+    # A relative nobody can reach any more ("we cannot reach her", "my son is missing").
+    "missing": """
+        missing disappeared vanished
+        пропал пропала пропали исчез* потерялся
+        hilang menghilang
+        nawawala nawala
+        নিখোঁজ হারিয়ে
+        हराए हराएको बेपत्ता
+        หายตัว หายไป ติดต่อไม่ได้
+        mất_tích mất_liên_lạc
+        """,
+    "relative": """
+        sister brother wife husband mother mom mum father dad cousin aunt uncle family
+        сестра брат жена муж мама мать отец папа
+        kakak adik istri suami ibu ayah bapak keluarga
+        kapatid ate kuya asawa nanay tatay pamilya
+        বোন ভাই স্ত্রী স্বামী মা বাবা
+        दिदी बहिनी दाइ भाइ श्रीमती श्रीमान आमा बुबा बा
+        พี่สาว น้องสาว พี่ชาย น้องชาย แม่ พ่อ
+        chị_gái em_gái anh_trai em_trai vợ_tôi chồng_tôi mẹ_tôi bố_tôi
+        """,
+    "reach": """
+        reach contact
+        связаться дозвониться
+        hubungi menghubungi dihubungi
+        makontak kontakin matawagan
+        যোগাযোগ
+        सम्पर्क
+        ติดต่อ
+        liên_lạc
+        """,
+    # Caught where there is fighting ("i am stuck here, there is fighting in the city").
+    "trapped": """
+        stuck trapped stranded
+        застрял* застряла
+        terjebak terperangkap
+        naipit stranded
+        আটকে
+        फसेको फसेका अड्किएको
+        ติดอยู่
+        mắc_kẹt kẹt_lại
+        """,
+    "conflict": """
+        fighting war bombing bombs shelling shooting airstrikes conflict
+        война войны бои обстрел* стрельб*
+        perang pertempuran
+        giyera gyera labanan barilan bakbakan
+        যুদ্ধ
+        युद्ध द्वन्द्व
+        สงคราม การสู้รบ ยิงกัน
+        chiến_tranh giao_tranh đánh_nhau
         """,
     "leave_strict": """
         leave exit quit escape
@@ -564,6 +638,11 @@ _SIGNALS: tuple[_Signal, ...] = (
     _Signal("run away", ("flee",)),
     _Signal("child taken to work", ("child", "taken_away", "work"), window=8),
     _Signal("turned away from shelter", ("shelter", "refuse")),
+    _Signal("debt that cannot be repaid", ("debt", "not", "repay"), window=8),
+    _Signal("relative missing", ("child", "missing"), window=6),
+    _Signal("relative missing", ("relative", "missing"), window=6),
+    _Signal("relative missing", ("not", "reach", "object"), window=3),
+    _Signal("trapped in fighting", ("trapped", "conflict"), window=10, modal=False),
     _Signal("threatened with deportation", ("deport", "complain"), modal=False),
     _Signal("asks for help", ("help", "object"), window=2, personal=False, short=True),
     _Signal(
@@ -644,6 +723,17 @@ _FUZZY_WORDS = _by_first_letter(_EXACT)
 _FUZZY_STEMS = _by_first_letter(_PREFIX)
 
 
+# Everyday words one letter away from a signal word: never read as its typo ("growing up
+# without me" is not "groping", "will they treat me" is not "threat").
+_NOT_TYPOS = frozenset(
+    split_words(
+        """
+    grow grows growing grown treat treats treated treating treatment
+    """
+    )
+)
+
+
 @lru_cache(maxsize=8192)
 def _concepts_of(word: str) -> frozenset[str]:
     """The concepts one folded word belongs to: exactly, by prefix, then allowing a typo."""
@@ -652,7 +742,7 @@ def _concepts_of(word: str) -> frozenset[str]:
         return frozenset(found)
     for end in range(len(word), 1, -1):
         found.update(_PREFIX.get(word[:end], ()))
-    if found or len(word) < _FUZZY_MIN_LENGTH or not word.isalpha():
+    if found or len(word) < _FUZZY_MIN_LENGTH or not word.isalpha() or word in _NOT_TYPOS:
         return frozenset(found)
     close = process.extractOne(
         word, _FUZZY_WORDS.get(word[0], ()), scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF

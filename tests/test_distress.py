@@ -38,6 +38,11 @@ from bot.distress import distress_signals, is_distress
         "please help us, we are trapped",
         "we have been at sea for a year and they don't pay us",
         "my daughter was sent to work in a factory across the border",
+        # debt that cannot be paid back, a relative nobody can reach, caught in fighting
+        "the agent says i owe him money i can never pay back",
+        "my sister went abroad for a job and now we cannot reach her",
+        "my son is missing since he went to malaysia",
+        "there is fighting in the city and i am stuck here",
         "after the flood the shelter turned us away because we are foreigners",
         # typos
         "my boss tok my pasport",
@@ -128,6 +133,14 @@ def test_danger_is_flagged(text: str) -> None:
     [
         # asking about a topic is not being in it
         "what did they say about trafficking",
+        "what did they say about debt bondage?",
+        "i owe the agency money, can i still change my job?",
+        "how do countries help people stuck in a war zone?",
+        "i cant call my family because of the fees",
+        "i can't find my passport",
+        # everyday words one letter from a signal word are not its typos
+        "my kids are growing up without me while i work abroad",
+        "if i get deported will they treat me with dignity",
         "what does the compact say about forced labour?",
         "tell me about smuggling and trafficking",
         "are passports confiscated often? what did the meeting say",
