@@ -63,11 +63,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     library = _load_or_explain(settings, sys.stderr)
     if library is None:
         return 1
-    service = Service(
-        library,
-        unmatched_retention_days=settings.unmatched_retention_days,
-        event_retention_days=settings.event_retention_days,
-    )
+    service = Service.configured(library, settings)
     interactive = sys.stdin.isatty()
     lines = _prompt_lines() if interactive else iter(sys.stdin)
     return run_console(service, lines, sys.stdout, interactive=interactive)

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from bot import replies
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library, Section, pick
 from bot.i18n import catalogue, t
 from bot.matching import Matcher, MatchResult
 from bot.replies import Button, Outcome, Reply, Route, Row, escape, join
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,16 @@ class Service:
         self._content = _Content(library, matcher or Matcher.build(library))
         self.unmatched_retention_days = unmatched_retention_days
         self.event_retention_days = event_retention_days
+
+    @classmethod
+    def configured(cls, library: Library, settings: Settings) -> Service:
+        """The service as the bot and the console run it: /privacy quotes the retention
+        periods the statistics store is configured with."""
+        return cls(
+            library,
+            unmatched_retention_days=settings.unmatched_retention_days,
+            event_retention_days=settings.event_retention_days,
+        )
 
     @property
     def library(self) -> Library:

@@ -261,11 +261,7 @@ def run(settings: Settings) -> int:
         problems = "\n".join(f"  {problem}" for problem in error.problems)
         logger.error("The content in %s has problems:\n%s", settings.content_dir, problems)
         return 1
-    service = Service(
-        library,
-        unmatched_retention_days=settings.unmatched_retention_days,
-        event_retention_days=settings.event_retention_days,
-    )
+    service = Service.configured(library, settings)
     store = StatsStore(
         settings.database_path,
         settings.stats_secret,
