@@ -855,7 +855,7 @@ class Matcher:
             query: the user's message, as typed.
             lang: the user's language. A Latin-script question that reads about as well in
                 it as in another language is matched in it; when nothing matches, or the
-                script is not one the library has (Thai), it is the `lang` reported.
+                script is not one the library has (Khmer), it is the `lang` reported.
         """
         key = (query, lang)
         cached = self._results.get(key)
@@ -891,7 +891,7 @@ class Matcher:
             langs = [script] if script in self._indexes else []
             fallback = script
         else:
-            # Another script (Thai, Vietnamese without a Latin majority...): try English, whose
+            # Another script (Lao, Khmer, Burmese, Chinese...): try English, whose
             # vocabulary may still share names such as "ASEAN"; otherwise an honest "none".
             langs = [DEFAULT_LANGUAGE] if DEFAULT_LANGUAGE in self._indexes else []
             fallback = hint
