@@ -122,6 +122,15 @@ from bot.distress import distress_signals, is_distress
         # "cần" (need) and "máy" (machine) are not the modals "can" and "may"
         "tôi cần tiền, chủ không trả lương",
         "toi lam o nha may, chu giu ho chieu cua toi",
+        # no "I" written: a relative, being the one it is done to, an employer acting, "here"
+        "работодатель забрал паспорт и не отдает",
+        "бригадир избил моего брата",
+        "chủ không trả lương 3 tháng rồi",
+        "โดนหัวหน้าตบหน้า",
+        "majikan tidak bayar gaji 4 bulan",
+        "udah 3 bulan gaji ga dibayar, malah diancam",
+        "साहुले पासपोर्ट खोसेर राखेको छ",
+        "ไม่มีข้าวกินมา 2 วันแล้ว ติดอยู่ที่นี่",
     ],
 )
 def test_danger_is_flagged(text: str) -> None:
@@ -222,6 +231,19 @@ def test_danger_is_flagged(text: str) -> None:
         # "nó" (he) is not "no"
         "nó trả lương cho tôi đầy đủ",
         "xin chào",
+        # questions in languages that drop "I", and employers named in English
+        "что делать если работодатель забирает паспорт?",
+        "kalau majikan nahan paspor itu melanggar hukum ga sih?",
+        "totoo ba na bawal sa saudi na kunin ng amo ang passport?",
+        "মালিক পাসপোর্ট রেখে দিলে কি করতে হয়?",
+        "the training said employers cant lock workers in the house, is that true?",
+        # everyday words near signal words
+        "my employer is very kind, she took me to the doctor when i was sick",
+        "my boss gave me a day off tomorrow, going to the beach",
+        "suami saya sudah sampai di Jakarta",
+        "спасибо большое за помощь",
+        "не могу больше ждать отпуска",
+        "help me write a letter to my boss",
     ],
 )
 def test_questions_about_a_topic_are_not_flagged(text: str) -> None:
@@ -264,3 +286,187 @@ def test_long_thai_and_vietnamese_are_quick() -> None:
         for _ in range(10):
             is_distress(text)
         assert (time.perf_counter() - start) / 10 < 0.02, text[:20]  # generous, for slow CI
+
+
+# One block per newer signal: what it flags, and the look-alikes it leaves alone.
+@pytest.mark.parametrize(
+    ("signal", "flagged", "not_flagged"),
+    [
+        (
+            "wants to die",
+            [
+                "i want to die, nobody helps me",
+                "i cant take it anymore",
+                "maybe better if i just end it tonight",
+                "i dont want to live anymore",
+                "хочу умереть",
+                "не могу больше так жить",
+                "pengen mati aja",
+                "gusto ko na lang mamatay",
+                "আর পারছি না, মরে যেতে চাই",
+                "मलाई मर्न मन लाग्छ",
+                "อยากตาย",
+                "em chỉ muốn chết thôi",
+            ],
+            [
+                "im dying to see my family",
+                "this heat is killing me haha",
+                "killing time at the airport",
+                "what support is there for workers who feel suicidal?",
+                "i want to live in a bigger room",
+                "i cant wait anymore for my day off",
+                "pagod na ako hindi ko na kaya mag overtime lol",
+                "nóng muốn chết",
+                "mệt muốn chết luôn",
+                "хочу домой, устала",
+            ],
+        ),
+        (
+            "no food or water",
+            [
+                "we have had no food for 3 days",
+                "they dont give us water on the farm",
+                "меня не кормят",
+                "majikan tidak kasih makan",
+                "hindi ako pinapakain",
+                "মালিক আমাকে খাবার দেয় না",
+                "मलाई खाना दिँदैन",
+                "นายจ้างไม่ให้กินข้าว ฉันหิวมาก",
+                "chủ không cho em ăn",
+            ],
+            [
+                "we had a party at the dorm, so much food!",
+                "i havent eaten yet, talk later",
+                "no food left in my fridge lol",
+                "ฉันยังไม่ได้กินข้าว",
+            ],
+        ),
+        (
+            "sick and made to work",
+            [
+                "i have a fever but they still make me work",
+                "sakit demam tetap disuruh kerja",
+                "may lagnat ako pero pinagtatrabaho pa rin ako",
+            ],
+            ["i was sick last month, now i am ok and back at work"],
+        ),
+        (
+            "afraid to get care",
+            [
+                "no visa so i cant go to the doctor",
+                "i am pregnant and scared to go to the hospital",
+                "ami osustho kintu kagoj nai, hospital gele police dhorbe",
+                "म बिरामी छु तर अस्पताल जान डर लाग्छ",
+                "em không có giấy tờ, sợ đi viện bị bắt",
+            ],
+            [
+                "can i see a doctor if my visa is in renewal?",
+                "is it safe to see a doctor if my visa has expired?",
+                "my mother is in hospital, how can i send money fast",
+            ],
+        ),
+        (
+            "stranded",
+            [
+                "we have no money no passport, sleeping at the station",
+                "we have no money and no food, the company closed",
+                "the agency abandoned us at the airport",
+                "у меня негде жить, денег нет",
+            ],
+            [
+                "how do i send money home without an ID?",
+                "i want to send money without paying fees",
+            ],
+        ),
+        (
+            "caught in war or disaster",
+            [
+                "bombs near our building, we are scared",
+                "обстрелы каждую ночь, мы в подвале",
+                "flood water in the camp, we are on the roof",
+                "ở đây bom rơi gần chỗ em",
+            ],
+            [
+                "the war in the news is terrible",
+                "the earthquake was terrible, my friend there is safe",
+                "how do countries help people stuck in a war zone?",
+                "my husband misses me a lot",
+            ],
+        ),
+        (
+            "debt that keeps growing",
+            [
+                "my debt to the agency keeps growing with interest",
+                "мой долг только растет",
+                "utang ke agen makin besar, ada bunga",
+                "นายหน้าบอกว่ายังติดหนี้ ดอกเบี้ยขึ้นทุกเดือน",
+                "nợ môi giới càng tăng, lãi suất cao quá, em không về được",
+            ],
+            [
+                "what did the meeting say about debt bondage?",
+                "what happens to my debt if i change employer?",
+            ],
+        ),
+        (
+            "wages cut",
+            ["they cut all my salary for fees", "gaji saya dipotong terus", "ฉันโดนหักเงิน"],
+            ["how much tax is cut from salary here"],
+        ),
+        (
+            "relative missing",
+            [
+                "my husband left with an agent for malaysia and his phone is off",
+                "муж уехал с посредником и пропал",
+                "adik sy hilang kontak 2 bulan",
+                "আমার ভাই লিবিয়া গেছে, ৩ মাস কোনো খবর নাই",
+                "मेरो छोरी दुबई गएकी, सम्पर्क छैन",
+            ],
+            [
+                "my husband is missing me so much",
+                "my brother is missing the game tonight",
+                "ভাই কেমন আছেন? অনেক দিন খবর নাই আপনার",
+            ],
+        ),
+        (
+            "threatened with police",
+            [
+                "দালাল বলছে টাকা না দিলে পুলিশে দেবে",
+                "the agent says i pay more or he will call the police",
+                "хозяин говорит вызовет миграционную службу",
+            ],
+            ["will the police arrest me if i report my trafficker?"],
+        ),
+        (
+            "harassed in own room",
+            [
+                "the son of my employer comes to my room at night, i am scared",
+                "bos masuk ke kamar saya malam malam, saya takut",
+            ],
+            [
+                "my brother came to my room at night to watch the football",
+                "i come back to my room at night, so scared of exams lol",
+            ],
+        ),
+        (
+            "married off",
+            ["my uncle is marrying her to an old man, my daughter is only 14"],
+            ["my daughter is getting married next month, how do i send money"],
+        ),
+    ],
+)
+def test_newer_signals(signal: str, flagged: list[str], not_flagged: list[str]) -> None:
+    for text in flagged:
+        assert signal in distress_signals(text), (text, distress_signals(text))
+    for text in not_flagged:
+        assert signal not in distress_signals(text), (text, distress_signals(text))
+
+
+def test_tagalog_may_is_not_a_modal() -> None:
+    # "may lagnat ako" is "i have a fever"; in English "may" still makes a question
+    assert is_distress("may lagnat ako pero pinagtatrabaho pa rin ako ng amo ko")
+    assert not is_distress("may my employer keep my passport?")
+
+
+def test_tagalog_phrases_with_ko_match() -> None:
+    # "ko" is also Vietnamese chat for "không": phrases are read with the same spelling
+    assert "wants to die" in distress_signals("hindi ko na kaya, pagod na pagod na ako")
