@@ -64,6 +64,7 @@ BROKEN_FILES = {
     "29-binary.yaml": "looks like a binary file",
     "30-huge.yaml": "the limit is 512 KB",
     "31-utf16.yaml": "the file is UTF-16",
+    "32-urgent-section-unknown.yaml": "urgent_sections: 'no-such-urgent-section' is not a section",
 }
 
 

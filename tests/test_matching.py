@@ -11,6 +11,7 @@ from bot.content.loader import load_library
 from bot.content.models import Library, Pack, Section
 from bot.distress import words
 from bot.matching import (
+    DISTRESS_SECTION_BOOST,
     NONE_BELOW,
     Candidate,
     Matcher,
@@ -525,6 +526,32 @@ def test_terms_are_stems_of_the_same_word_in_any_form(text: str, expected: list[
 )
 def test_words_keep_every_script_whole(text: str, expected: list[str]) -> None:
     assert words(text) == expected
+
+
+def test_a_message_that_sounds_like_danger_leans_to_the_urgent_sections() -> None:
+    def scores(urgent: tuple[str, ...], query: str) -> dict[str, float]:
+        pack = Pack(
+            id="test",
+            version="1",
+            file_name="test.yaml",
+            title={"en": "Test"},
+            source_document="doc",
+            source_file="doc.txt",
+            source_date="2017-11-08",
+            source_place="Bangkok",
+            sections=SECTIONS,
+            urgent_sections=urgent,
+        )
+        result = Matcher.build(Library((pack,))).match(query)
+        return {c.section_id: c.score for c in result.candidates}
+
+    danger = "my employer keeps my passport and does not pay me"
+    plain, leaning = scores((), danger), scores(("trafficking",), danger)
+    boosted = plain["trafficking"] * DISTRESS_SECTION_BOOST
+    assert leaning["trafficking"] == pytest.approx(boosted, abs=0.1)
+    assert leaning["rights"] == plain["rights"]
+    question = "can my employer keep my passport?"  # asking about it: no lean
+    assert scores(("trafficking",), question) == scores((), question)
 
 
 def test_distress_is_flagged_with_the_match(matcher: Matcher) -> None:

@@ -39,7 +39,7 @@ _YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SECTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 SEED_FILE_NAME = re.compile(r"^[A-Za-z0-9._-]+\.txt$")
 
-PACK_KEYS = {"id", "version", "title", "source", "urgent_help", "local_contacts"}
+PACK_KEYS = {"id", "version", "title", "source", "urgent_help", "urgent_sections", "local_contacts"}
 SOURCE_KEYS = {"document", "file", "date", "place"}
 SECTION_KEYS = {"id", "source_lines", "related", "reviewed", *TEXT_FIELDS, *LIST_FIELDS}
 TOP_KEYS = {"pack", "sections"}
@@ -170,6 +170,14 @@ def _check_across_packs(packs: Iterable[Pack]) -> list[Problem]:
                 )
             section_ids.setdefault(section.id, pack.file_name)
     for pack in packs:
+        for urgent in pack.urgent_sections:
+            if urgent not in section_ids:
+                problems.append(
+                    Problem(
+                        pack.file_name,
+                        f"pack: urgent_sections: '{urgent}' is not a section id",
+                    )
+                )
         for section in pack.sections:
             for related in section.related:
                 if related not in section_ids:
@@ -304,6 +312,7 @@ class _PackChecker:
         version = self._string(header, "version", ("pack",), coerce=True)
         title = self._texts(header, "title", ("pack",), required=True)
         urgent_help = self._texts(header, "urgent_help", ("pack",), required=False)
+        urgent_sections = self._string_list(header, "urgent_sections", ("pack",))
         contacts = self._string_list(header, "local_contacts", ("pack",))
         source = header.get("source")
         if not isinstance(source, dict):
@@ -348,6 +357,7 @@ class _PackChecker:
             source_place=place or "",
             sections=tuple(sections),
             urgent_help=urgent_help,
+            urgent_sections=tuple(urgent_sections),
             local_contacts=tuple(contacts),
             loaded_at=datetime.now(UTC),
         )

@@ -90,6 +90,8 @@ class Pack:
     source_place: str
     sections: tuple[Section, ...]
     urgent_help: Mapping[str, str] = field(default_factory=dict)
+    # Sections that speak to someone in danger; a message that sounds like danger leans to them.
+    urgent_sections: tuple[str, ...] = ()
     local_contacts: tuple[str, ...] = ()
     loaded_at: datetime | None = None
 
@@ -125,6 +127,11 @@ class Library:
             if pack.urgent_help:
                 return pack.urgent_help
         return {}
+
+    @property
+    def urgent_sections(self) -> tuple[str, ...]:
+        """Ids of the sections every pack names as speaking to someone in danger."""
+        return tuple(dict.fromkeys(sid for pack in self.packs for sid in pack.urgent_sections))
 
     @property
     def local_contacts(self) -> tuple[str, ...]:
