@@ -224,8 +224,7 @@ SECTIONS = (
 )
 
 
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
+def build_matcher(urgent_sections: tuple[str, ...] = ()) -> Matcher:
     """A matcher over a small hand-made library (five sections, a few translations)."""
     pack = Pack(
         id="test",
@@ -237,8 +236,14 @@ def matcher() -> Matcher:
         source_date="2017-11-08",
         source_place="Bangkok",
         sections=SECTIONS,
+        urgent_sections=urgent_sections,
     )
     return Matcher.build(Library((pack,)))
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return build_matcher()
 
 
 @pytest.mark.parametrize(
@@ -530,19 +535,7 @@ def test_words_keep_every_script_whole(text: str, expected: list[str]) -> None:
 
 def test_a_message_that_sounds_like_danger_leans_to_the_urgent_sections() -> None:
     def scores(urgent: tuple[str, ...], query: str) -> dict[str, float]:
-        pack = Pack(
-            id="test",
-            version="1",
-            file_name="test.yaml",
-            title={"en": "Test"},
-            source_document="doc",
-            source_file="doc.txt",
-            source_date="2017-11-08",
-            source_place="Bangkok",
-            sections=SECTIONS,
-            urgent_sections=urgent,
-        )
-        result = Matcher.build(Library((pack,))).match(query)
+        result = build_matcher(urgent).match(query)
         return {c.section_id: c.score for c in result.candidates}
 
     danger = "my employer keeps my passport and does not pay me"
