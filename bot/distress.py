@@ -979,7 +979,9 @@ _FUZZY_CUTOFF = 82
 # "can you help me with remittances". With any other signal the message is flagged anyway.
 _HELP_MAX_WORDS = 12
 
-_MAX_WORDS = 600  # a Telegram message is at most 4096 characters; this is plenty
+# A Telegram message is at most 4,096 characters: about 700 English words, but Thai, cut into
+# short words, can make 1,500 or more; the end of a long message must still be read.
+_MAX_WORDS = 2_048
 _LONGEST_WORD = 40  # longer "words" (pasted links, keyboard mashing) are not looked into
 
 

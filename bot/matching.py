@@ -932,11 +932,16 @@ class Matcher:
 
 
 def _query_words(query: str, *, syllable_pairs: bool = False) -> list[str]:
-    """Folded words of a question with distinct terms, in order, at most MAX_QUERY_WORDS."""
+    """Folded words of a question with distinct terms, in order, at most MAX_QUERY_WORDS (a
+    Thai word is several pieces, so pieces are counted as a fraction of a word)."""
     seen: dict[str, str] = {}
+    size = 0.0
     for word, term in spelled_terms(query, syllable_pairs=syllable_pairs):
-        seen.setdefault(term, word)
-        if len(seen) >= MAX_QUERY_WORDS:
+        if term in seen:
+            continue
+        seen[term] = word
+        size += 1 / THAI_GRAM if _is_thai(word) else 1
+        if size >= MAX_QUERY_WORDS:
             break
     return list(seen.values())
 
@@ -950,8 +955,13 @@ def _knows_every_word(index: _Index, words: Iterable[str]) -> bool:
 def _score_index(index: _Index, words: Iterable[str]) -> dict[int, float]:
     """Score every section of one language index for the question words, 0-100."""
     matched: list[_Matches] = []
+    unknown_weights: list[float] = []
     for word in words:
-        matched.extend(index.lookup(word))
+        looked_up = index.lookup(word)
+        matched.extend(looked_up)
+        # A Thai piece is a third of a word: unknown, it weighs a third of an unknown word.
+        unknown = UNKNOWN_WORD_WEIGHT / THAI_GRAM if _is_thai(word) else UNKNOWN_WORD_WEIGHT
+        unknown_weights.extend([unknown] * len(looked_up))
     if not matched:
         return {}
     idf = index.idf
@@ -959,7 +969,8 @@ def _score_index(index: _Index, words: Iterable[str]) -> dict[int, float]:
     # and "job" or "employer") still says something about the topic. (Weighing only the
     # closest match was tried: it lost four dev paraphrases and gained none.)
     weights = [
-        max((idf[term] for term, _ in found), default=UNKNOWN_WORD_WEIGHT) for found in matched
+        max((idf[term] for term, _ in found), default=unknown)
+        for found, unknown in zip(matched, unknown_weights, strict=True)
     ]
     total = max(sum(weights), MIN_QUERY_WEIGHT)
     unknown = sum(weight for found, weight in zip(matched, weights, strict=True) if not found)

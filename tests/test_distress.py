@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from bot.distress import distress_signals, is_distress
@@ -278,14 +276,13 @@ def test_thai_is_cut_into_words() -> None:
     assert not is_distress("นายจ้างยึดหนังสือเดินทางของฉันได้ไหม")
 
 
-def test_long_thai_and_vietnamese_are_quick() -> None:
-    thai = ("ที่ประชุมพูดถึงการค้ามนุษย์ว่าอย่างไรนายจ้างยึดพาสปอร์ตของฉันได้ไหม" * 80)[:4096]
-    vietnamese = ("chủ giữ hộ chiếu của tôi được không, làm sao gửi tiền về nhà " * 80)[:4096]
-    for text in (thai, vietnamese, "ก" * 4096):
-        start = time.perf_counter()
-        for _ in range(10):
-            is_distress(text)
-        assert (time.perf_counter() - start) / 10 < 0.02, text[:20]  # generous, for slow CI
+def test_long_thai_and_vietnamese_are_read_whole() -> None:
+    # Telegram's longest messages; how fast is measured in benchmarks/bench_match.py.
+    thai = ("ที่ประชุมพูดถึงการค้ามนุษย์ว่าอย่างไร " * 120)[:4000] + " นายจ้างยึดพาสปอร์ตของฉัน"
+    vietnamese = ("làm sao gửi tiền về nhà " * 200)[:4000] + " chủ giữ hộ chiếu của tôi"
+    assert is_distress(thai)
+    assert is_distress(vietnamese)
+    assert not is_distress("ก" * 4096)
 
 
 # One block per newer signal: what it flags, and the look-alikes it leaves alone.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -560,16 +559,29 @@ SHIPPED = ROOT / "content" / "chair-summary-2017.yaml"
 
 
 @pytest.mark.skipif(not SHIPPED.exists(), reason="shipped content not written yet")
-def test_shipped_content_builds_fast_and_every_title_finds_its_section() -> None:
+def test_every_shipped_title_finds_its_section() -> None:
+    # How fast the index builds is measured in benchmarks/bench_match.py and bench_startup.py.
     from bot.content.loader import load_library
 
-    started = time.perf_counter()
     library = load_library(ROOT / "content", ROOT / "seeds")
     matcher = Matcher.build(library)
-    assert time.perf_counter() - started < 1.5  # the bot's cold-start budget
     for shipped in library.sections:
         result = matcher.match(shipped.title["en"])
         assert result.answer == shipped.id, (shipped.title["en"], result)
+
+
+@pytest.mark.skipif(not SHIPPED.exists(), reason="shipped content not written yet")
+def test_a_long_chatty_thai_question_is_read_to_its_end() -> None:
+    # The question comes after 100 letters of greeting and story: more pieces than
+    # MAX_QUERY_WORDS words, and most of them unknown to the content.
+    from bot.content.loader import load_library
+
+    matcher = Matcher.build(load_library(ROOT / "content", ROOT / "seeds"))
+    question = (
+        "สวัสดีค่ะ ฉันทำงานเป็นแม่บ้านที่ฮ่องกงมาห้าปีแล้วและมีลูกสองคนอยู่ที่บ้าน "
+        "อยากรู้ว่าที่ประชุมพูดอะไรเกี่ยวกับค่าธรรมเนียมการส่งเงินกลับบ้านบ้าง"
+    )
+    assert matcher.match(question).answer == "contributions"
 
 
 def test_english_words_from_an_english_user_stay_english() -> None:
