@@ -461,7 +461,10 @@ async def test_sigterm_mid_load_loses_nothing_and_exits_quickly(
     answered = set(answers(fake_api))
     assert _confirmed(fake_api, pushed) <= answered  # the rest comes again after a restart
     assert integrity(database) == "ok"
-    assert _keys(answered) <= _kept(database)  # every answer counted
+    # Every answer counted. (This failed once, on a machine busy with a second test run, and
+    # was never reproduced: on failure, say how many and show the bot's log.)
+    uncounted = _keys(answered) - _kept(database)
+    assert not uncounted, f"{len(uncounted)} of {len(answered)} answers not counted\n{log.read_text()}"
     assert "Traceback" not in log.read_text()
 
 
