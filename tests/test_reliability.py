@@ -464,7 +464,8 @@ async def test_sigterm_mid_load_loses_nothing_and_exits_quickly(
     # Every answer counted. (This failed once, on a machine busy with a second test run, and
     # was never reproduced: on failure, say how many and show the bot's log.)
     uncounted = _keys(answered) - _kept(database)
-    assert not uncounted, f"{len(uncounted)} of {len(answered)} answers not counted\n{log.read_text()}"
+    missing = f"{len(uncounted)} of {len(answered)} answers not counted"
+    assert not uncounted, f"{missing}\n{log.read_text()}"
     assert "Traceback" not in log.read_text()
 
 
