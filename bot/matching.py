@@ -278,6 +278,170 @@ _SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("stay", "remain"),
     ("leave", "emigrate", "emigration"),
     ("trafficked", "trafficking", "slavery", "exploitation", "exploited"),
+    # Everyday words for the document's concepts, each group checked to reach a word the English
+    # content uses and not to turn everyday chat into an answer.
+    # purpose of the meeting / aims and goals of the compact
+    ("purpose", "aim", "goal", "objective", "intention"),
+    # "is this a law?" / legally binding
+    ("binding", "mandatory", "compulsory", "obligatory", "enforceable"),
+    # who took part: participants
+    ("participant", "attendee"),
+    # talks on the compact: consultations, negotiations
+    ("consultation", "negotiation", "negotiator", "deliberation"),
+    # persons with disabilities
+    ("disabled", "disability", "handicapped", "wheelchair", "blind", "deaf", "impairment"),
+    # promises kept / false promises
+    ("promise", "pledge", "vow", "guarantee"),
+    # duty-bearers, shared responsibility
+    ("responsibility", "responsible", "duty", "accountable", "accountability", "obligation"),
+    # pitfalls / negative impacts
+    ("pitfall", "downside", "drawback", "disadvantage", "negative"),
+    # the region / Asia
+    ("region", "asia", "asian", "continent", "subregion"),
+    # refugees vs migrants
+    ("refugee", "asylum", "displaced", "persecution", "idp"),
+    # skills recognition ("degree not recognized")
+    ("recognition", "recognize", "recognise", "accreditation", "equivalence", "validate"),
+    # portability of earned benefits
+    ("portability", "portable", "transferable", "transferability"),
+    # pension / social security schemes migrants name (extends the welfare group)
+    ("pension", "retirement", "gratuity", "superannuation", "sss", "gosi", "epf", "cpf", "socso"),
+    # private sector (extends the business group)
+    ("business", "firm", "corporation", "enterprise", "industry"),
+    # harassment at work
+    ("harassment", "bully", "bullied", "insult", "humiliate", "humiliated", "molest", "intimidate"),
+    # abuse at work
+    ("abuse", "mistreat", "maltreat", "beaten", "slapped", "assault"),
+    # regularization / legal status
+    ("regularize", "regularise", "amnesty", "legalize", "legalise"),
+    # unpaid wages
+    ("unpaid", "arrears", "withheld", "withhold", "backpay", "nonpayment"),
+    # pay slip (extends the salary group)
+    ("wage", "payslip", "payroll", "paycheck", "paycheque", "remuneration"),
+    # working conditions: hours
+    ("conditions", "overtime", "workload"),
+    # working conditions: housing
+    ("conditions", "dorm", "dormitory", "accommodation", "housing"),
+    # decent work, dignity and respect
+    ("dignity", "dignified", "respect", "disrespect"),
+    # complaint / grievance mechanism
+    ("complaint", "complain", "grievance", "hotline", "helpline"),
+    # access to remedy
+    ("remedy", "redress", "compensation", "reparation", "reimburse"),
+    # domestic workers
+    (
+        "domestic",
+        "maid",
+        "housemaid",
+        "nanny",
+        "housekeeper",
+        "babysitter",
+        "household",
+        "housework",
+        "caregiver",
+    ),
+    # health care (extends the doctor group)
+    ("hospital", "healthcare", "illness", "injury", "surgery", "sickness"),
+    # birth certificates
+    ("birth", "baby", "newborn", "infant", "maternity"),
+    # keeping your own passport
+    ("keep", "confiscate", "confiscated", "seize"),
+    # arrest and immigration detention (extends the jail group)
+    ("arrest", "raid", "crackdown", "custody", "detain"),
+    # firewalls between services and immigration
+    ("firewall", "confidential", "anonymous", "anonymity"),
+    # visa / work permit
+    ("visa", "permit", "iqama", "residency", "residence"),
+    # Gulf sponsorship (kafala) -> employer (extends the boss group)
+    ("employer", "sponsor", "kafala", "kafeel", "kafil"),
+    # visa expired / overstay (extends the undocumented group)
+    ("expired", "lapsed", "overstay"),
+    # irregular status after running away from an employer (extends the undocumented group)
+    ("irregular", "abscond", "runaway", "tnt"),
+    # family reunification
+    ("reunification", "reunite", "reunion"),
+    # join my husband / wife
+    ("spouse", "husband", "wife"),
+    # licensed recruitment agency
+    ("licensed", "licence", "licenced", "registered", "legit", "legitimate", "certified"),
+    # pre-departure orientation
+    ("departure", "predeparture", "depart", "pdos"),
+    # skills shortages / jobs nobody wants (extends the shortage group)
+    ("shortage", "vacancy", "unfilled", "understaffed", "demand"),
+    # fair hiring / recruitment
+    ("hire", "recruit", "headhunt"),
+    # "kicked out" / deported (extends the deport group)
+    ("deport", "kick", "expulsion", "removal", "banish", "blacklist"),
+    # return, repatriation and reintegration (extends the deport/return group)
+    ("return", "homecoming", "repatriate", "reintegration"),
+    # evacuation / rescue in a crisis
+    ("evacuation", "evacuated", "airlift", "rescue"),
+    # stuck in a crisis / trapped
+    ("stuck", "stranded", "marooned", "trapped"),
+    # crises (MICIC, cross-border crises)
+    ("crisis", "emergency", "unrest", "riot", "coup"),
+    # remittance channels people name (extends the cash/remittance group)
+    ("remittance", "padala", "hawala", "hundi", "moneygram", "bkash", "gcash"),
+    # banks, de-risking, financial inclusion
+    ("bank", "unbanked"),
+    # cheaper transfers
+    ("cheap", "affordable", "inexpensive"),
+    # diaspora / nationals abroad
+    ("diaspora", "expat", "expatriate", "compatriot", "ofw", "nri"),
+    # public perception / positive image of migrants
+    ("perception", "image", "reputation", "stereotype", "attitude"),
+    # anti-migrant sentiment (extends the racism group)
+    ("xenophobia", "hostility", "backlash", "intolerance", "antimigrant", "antiimmigrant"),
+    # social costs: separated families
+    ("separated", "homesick"),
+    # social costs: family breakdown
+    ("breakdown", "broken", "divorce"),
+    # no jobs at home
+    ("job", "jobless", "unemployed"),
+    # "no job in my village" / hometown
+    ("village", "rural", "countryside", "province", "barangay", "hometown"),
+    # drought (extends the drought/climate group)
+    ("drought", "famine", "desertification"),
+    # small islands and sea-level rise (extends the island group)
+    ("island", "atoll", "sinking", "submerged", "erosion", "sealevel"),
+    # war and conflict (extends the war group)
+    ("war", "bombing", "militia", "rebels", "insurgency", "genocide", "airstrike"),
+    # forced / child marriage (not "married": that is family talk, not forced marriage)
+    ("marriage", "bride", "dowry"),
+    # girls at risk
+    ("girl", "teenager", "adolescent"),
+    # forced to leave / forced labour
+    ("forced", "compelled", "coerced", "pressured"),
+    # other natural disasters (extends the disaster group)
+    ("disaster", "landslide", "volcano", "eruption", "wildfire", "calamity", "catastrophe"),
+    # education (extends the school group)
+    ("education", "tuition", "scholarship", "literacy"),
+    # tricked / deceived / false promises (extends the fraud group)
+    ("tricked", "deceived", "deception", "mislead", "misled", "lure", "duped", "swindle"),
+    # modern slavery (extends the trafficking group)
+    ("slavery", "enslaved", "servitude", "bondage", "captive", "captivity"),
+    # recruitment debt / debt for the job
+    ("debt", "owe", "loan", "borrow", "bondage", "moneylender"),
+    # fishing boat
+    ("boat", "vessel", "trawler", "seafarer", "seaman", "crew"),
+    # fishing (forced labour at sea)
+    ("fishing", "fisherman", "fishermen"),
+    # police / law enforcement
+    ("police", "policeman", "policemen", "constable"),
+    # shelter for victims
+    ("shelter", "safehouse"),
+    # prosecution, punish traffickers
+    ("prosecution", "punish", "convict", "sentenced"),
+    # smugglers (extends the smuggler group)
+    ("smuggler", "snakehead", "coyote"),
+    # NGOs (extends the ngo group)
+    ("ngo", "nonprofit", "nongovernmental", "volunteer", "cso"),
+    # access to justice / legal aid (extends the lawyer group)
+    ("justice", "lawyer", "attorney", "paralegal", "solicitor"),
+    # recruitment fees deducted (extends the fee group)
+    ("fee", "deduction"),
+    # ethical recruitment
+    ("ethical", "honest", "reputable", "scrupulous"),
 )
 
 # Irregular plurals and past forms, so "paid" finds "pay" and "children" finds "child".
