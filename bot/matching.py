@@ -1088,9 +1088,10 @@ class Matcher:
         best_top = 0.0
         # The user's language first, then English: a later language must do clearly better.
         for code in sorted(langs, key=lambda code: (code != hint, code != DEFAULT_LANGUAGE)):
-            scores = _score_index(self._indexes[code], paired if code in _PAIRED else words)
+            beat = best_top * LANGUAGE_MARGIN
+            scores = _score_index(self._indexes[code], paired if code in _PAIRED else words, beat)
             top = max(scores.values(), default=0.0)
-            if top > best_top * LANGUAGE_MARGIN and top > 0:
+            if top > beat and top > 0:
                 best, best_top = _Scored(code, scores), top
         return best
 
@@ -1116,8 +1117,12 @@ def _knows_every_word(index: _Index, words: Iterable[str]) -> bool:
     return bool(found) and all(term in index.postings for term in found if term is not None)
 
 
-def _score_index(index: _Index, words: Iterable[str]) -> dict[int, float]:
-    """Score every section of one language index for the question words, 0-100."""
+def _score_index(index: _Index, words: Iterable[str], beat: float = 0.0) -> dict[int, float]:
+    """Score every section of one language index for the question words, 0-100.
+
+    With `beat`, a language that cannot score above it even with perfect phrase scores is
+    not scored further (the phrase scores are most of the work): the result is then empty.
+    """
     matched: list[_Matches] = []
     unknown_weights: list[float] = []
     for word in words:
@@ -1154,6 +1159,16 @@ def _score_index(index: _Index, words: Iterable[str]) -> dict[int, float]:
             word_scores[section] = word_scores.get(section, 0.0) + weight * value / total
     if not word_scores:
         return {}
+    if beat > 0.0:
+        bound = max(
+            100.0
+            * (WORD_WEIGHT * value + PHRASE_WEIGHT)
+            * (1.0 if section in curated else UNCURATED_FACTOR)
+            * off_topic
+            for section, value in word_scores.items()
+        )
+        if bound <= beat:
+            return {}
 
     shortlist = sorted(word_scores, key=lambda section: -word_scores[section])[:PHRASE_RERANK]
     phrase_scores = _phrase_scores(index, matched, weights, total, shortlist)

@@ -15,6 +15,7 @@ from bot.matching import (
     Candidate,
     Matcher,
     MatchResult,
+    _score_index,
     decide,
     detect_script_language,
     spelled_terms,
@@ -352,6 +353,14 @@ def test_odd_input_never_raises(matcher: Matcher, query: str) -> None:
 def test_empty_input_is_none_with_nothing_ranked(matcher: Matcher, query: str) -> None:
     result = matcher.match(query)
     assert result == MatchResult(query, "none", (), False, "en", None, ())
+
+
+def test_a_language_that_cannot_win_is_not_scored_further(matcher: Matcher) -> None:
+    index = matcher._indexes["en"]
+    words = ["remittances", "fees"]
+    full = _score_index(index, words)
+    assert _score_index(index, words, beat=max(full.values()) - 1) == full
+    assert _score_index(index, words, beat=100.0) == {}  # no language scores above 100
 
 
 def test_answer_offers_up_to_two_other_sections(matcher: Matcher) -> None:
