@@ -228,7 +228,7 @@ _SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("cash", "money", "remittance", "remittances", "transfer", "wire"),
     ("abroad", "overseas", "foreign"),
     ("flood", "storm", "typhoon", "cyclone", "earthquake", "tsunami", "disaster", "disasters"),
-    ("weather", "climate", "warming"),
+    ("climate", "warming"),
     ("drought", "climate"),
     ("school", "schooling", "education", "study", "teacher"),
     ("doctor", "hospital", "clinic", "medicine", "medical", "health", "sick"),

@@ -316,6 +316,7 @@ def test_greetings_and_filler_do_not_change_the_score(
         "cricket score india vs pakistan",
         "recommend a good movie tonight",
         "how to reset my facebook password",
+        "what is the weather",
         "ร้านส้มตำอร่อยแถวนี้",  # Thai: "a good papaya salad shop near here"
         "Thời tiết hôm nay thế nào?",  # Vietnamese: "what is the weather today"
     ],
