@@ -5,10 +5,14 @@ which renders the message and its buttons in the chat's language and sends it th
 limiter; this module decides who gets what, when, and records every delivery in the store.
 
     announcer = Announcer(store, send)
-    announcement = await announcer.prepare(update_result, service.library)
-    report = await announcer.run(announcement.id, progress=edit_status_message)
+    offer = await announcer.offer(update_result, service.library)   # waits for the admin's yes
+    if await announcer.accept(offer.id):                             # the admin pressed the button
+        report = await announcer.run(offer.id, progress=edit_status_message)
     ...
     await announcer.resume_unfinished()      # at start-up: finish what a restart interrupted
+
+`prepare(update_result, library)` records an announcement ready to `run` at once, without an
+offer (what `offer` then `accept` amount to).
 
 Exactly once: a chat is marked delivered in the database right after its message was sent, and
 `run` only sends to subscribers not yet marked, so a restart never sends anyone the same

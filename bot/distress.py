@@ -101,6 +101,17 @@ def words(text: str) -> list[str]:
 # Thai entries are whole words (no "*"): they are also the vocabulary Thai text is cut into.
 # ---------------------------------------------------------------------------------------------
 
+# Who something is done to, in every language (the "person" and "object" concepts below).
+_PERSON = """
+    me us him her
+    меня мне нас нам
+    saya aku kami
+    ako akin amin kami
+    আমাকে আমাদের আমাকেও
+    मलाई हामीलाई
+    amake amader malai hamilai menya nas
+    """
+
 _CONCEPTS: dict[str, str] = {
     # Identity papers.
     "document": """
@@ -400,15 +411,8 @@ _CONCEPTS: dict[str, str] = {
     "toward": """
         to
         """,
-    "object": """
-        me us my our him her
-        меня мне нас нам
-        saya aku kami
-        ako akin amin kami
-        আমাকে আমাদের আমাকেও
-        मलाई हामीलाई
-        amake amader malai hamilai menya nas
-        """,
+    # Someone something is done to, or whose things it is done to ("took my passport").
+    "object": "my our " + _PERSON,
     # Thai and Vietnamese say "I" and "me" with one word ("ฉัน", "tôi"): it is the object only
     # after the verb ("ตีฉัน", "đánh tôi"), so signals with it keep that order.
     "object_after": """
@@ -416,15 +420,7 @@ _CONCEPTS: dict[str, str] = {
         tôi tui em mình
         """,
     # The person something was done to (not "my", which also owns things: "sold my land").
-    "person": """
-        me us him her
-        меня мне нас нам
-        saya aku kami
-        ako akin amin kami
-        আমাকে আমাদের আমাকেও
-        मलाई हामीलाई
-        amake amader malai hamilai menya nas
-        """,
+    "person": _PERSON,
     "sold": """
         sold trafficked smuggled
         продали продал продан* торгуют

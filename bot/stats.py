@@ -836,13 +836,14 @@ class StatsStore:
 
         async def run(db: aiosqlite.Connection) -> bool:
             await db.execute("BEGIN IMMEDIATE")  # _query rolls back if a statement fails
+            # The supergroup keeps the group's subscription date.
+            await db.execute(
+                "INSERT OR IGNORE INTO subscribers (chat_id, since) "
+                "SELECT ?, since FROM subscribers WHERE chat_id = ?",
+                (new_chat_id, old_chat_id),
+            )
             cursor = await db.execute("DELETE FROM subscribers WHERE chat_id = ?", (old_chat_id,))
             moved = cursor.rowcount > 0
-            if moved:
-                await db.execute(
-                    "INSERT OR IGNORE INTO subscribers (chat_id, since) VALUES (?, ?)",
-                    (new_chat_id, self._now_epoch()),
-                )
             # Announcements already delivered to the group count for the supergroup.
             await db.execute(
                 "INSERT OR IGNORE INTO announcement_deliveries (announcement_id, chat_id, "

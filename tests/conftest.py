@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.announce import Pace
 from bot.config import Settings
 from bot.content.loader import load_library
 from bot.content.models import Library
@@ -84,15 +85,15 @@ class RunningBot:
 
 
 @asynccontextmanager
-async def _run_bot(
-    settings: Settings, service: Service, fake: FakeBotApi
+async def run_bot(
+    settings: Settings, service: Service, fake: FakeBotApi, announce_pace: Pace | None = None
 ) -> AsyncIterator[RunningBot]:
     """Build the Application with `build_application` and run it with `serve`, as `run` does;
     only the long poll is short (1 s), so that tests stay fast."""
     from bot.tg.app import build_application, serve
 
     store = StatsStore(settings.database_path, settings.stats_secret, flush_interval=0.05)
-    app = build_application(settings, service, store)
+    app = build_application(settings, service, store, announce_pace=announce_pace)
     stop, ready = asyncio.Event(), asyncio.Event()
     serving = asyncio.create_task(
         serve(app, settings, stop, ready=ready, poll_timeout=timedelta(seconds=1))
@@ -115,7 +116,7 @@ StartBot = Callable[..., AbstractAsyncContextManager[RunningBot]]
 @pytest.fixture
 def start_bot(bot_settings: Settings, service: Service, fake_api: FakeBotApi) -> StartBot:
     """`async with start_bot(**settings_changes) as bot:` runs the bot (again, if need be)."""
-    return lambda **changes: _run_bot(replace(bot_settings, **changes), service, fake_api)
+    return lambda **changes: run_bot(replace(bot_settings, **changes), service, fake_api)
 
 
 @pytest.fixture

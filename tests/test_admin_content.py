@@ -16,9 +16,8 @@ import signal
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +32,7 @@ from bot.matching import Matcher
 from bot.service import Service
 from bot.stats import StatsStore
 from bot.tg.admin import EXPIRED_OFFER
-from bot.tg.app import build_application, serve
-from tests.conftest import ADMIN_ID, RunningBot
+from tests.conftest import ADMIN_ID, RunningBot, run_bot
 from tests.fake_bot_api import BOT_USERNAME, Call, FakeBotApi, Fault
 from tests.html_check import assert_valid_telegram_html
 from tests.test_content import BROKEN_FILES
@@ -122,27 +120,11 @@ def settings(bot_settings: Settings, content_dir: Path) -> Settings:
     return replace(bot_settings, content_dir=content_dir)
 
 
-@asynccontextmanager
-async def running(
+def running(
     settings: Settings, service: Service, fake: FakeBotApi, pace: Pace = FAST
-) -> AsyncIterator[RunningBot]:
+) -> AbstractAsyncContextManager[RunningBot]:
     """As conftest's `start_bot`, with a pace for announcements."""
-    store = StatsStore(settings.database_path, settings.stats_secret, flush_interval=0.05)
-    app = build_application(settings, service, store, announce_pace=pace)
-    stop, ready = asyncio.Event(), asyncio.Event()
-    serving = asyncio.create_task(
-        serve(app, settings, stop, ready=ready, poll_timeout=timedelta(seconds=1))
-    )
-    started = asyncio.create_task(ready.wait())
-    await asyncio.wait((serving, started), return_when=asyncio.FIRST_COMPLETED)
-    if serving.done():
-        started.cancel()
-        serving.result()
-    try:
-        yield RunningBot(fake, settings, service, store)
-    finally:
-        stop.set()
-        await serving
+    return run_bot(settings, service, fake, announce_pace=pace)
 
 
 @pytest.fixture
