@@ -31,7 +31,7 @@ from bot.content.models import Library  # noqa: E402
 from bot.distress import is_distress  # noqa: E402
 from bot.matching import Matcher  # noqa: E402
 
-EVAL_SET = Path("/work/shared/eval/dev-questions.yaml")
+EVAL_SET = ROOT / "eval" / "dev-questions.yaml"
 SYNTHETIC_SECTIONS = 2000
 MADE_QUESTIONS = 400
 FILLER = ("hi", "please", "hey, what did they say about", "tell me about", "ok so", "")

@@ -12,14 +12,28 @@ from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 LOCALES_DIR = Path(__file__).parent / "locales"
 
 
+def catalogue_files(lang: str) -> list[Path]:
+    """The files holding one language's strings: `<lang>.yaml`, then `<feature>/<lang>.yaml`.
+
+    Features (the help desk, urgent help, admin tools...) keep their strings in a folder of
+    their own, so each is one place to translate and one place to change.
+    """
+    main = LOCALES_DIR / f"{lang}.yaml"
+    features = sorted(LOCALES_DIR.glob(f"*/{lang}.yaml"))
+    return ([main] if main.is_file() else []) + features
+
+
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     """All interface strings of one language (empty if the language has no file)."""
-    path = LOCALES_DIR / f"{lang}.yaml"
-    if not path.is_file():
-        return {}
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(key): str(value) for key, value in loaded.items()}
+    strings: dict[str, str] = {}
+    for path in catalogue_files(lang):
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key, value in loaded.items():
+            if str(key) in strings:
+                raise ValueError(f"{path}: key {key!r} is defined twice in the {lang} catalogue")
+            strings[str(key)] = str(value)
+    return strings
 
 
 def t(key: str, lang: str, /, **fields: object) -> str:

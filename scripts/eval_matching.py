@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bot.content.loader import load_library  # noqa: E402
 from bot.matching import Matcher, MatchResult  # noqa: E402
 
-DEFAULT_EVAL = Path("/work/shared/eval/dev-questions.yaml")
+DEFAULT_EVAL = ROOT / "eval" / "dev-questions.yaml"
 
 
 def _shown(result: MatchResult) -> list[str]:

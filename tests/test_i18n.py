@@ -14,7 +14,7 @@ import yaml
 
 from bot import i18n
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
-from bot.i18n import LOCALES_DIR, catalogue, supported, t
+from bot.i18n import LOCALES_DIR, catalogue, catalogue_files, supported, t
 
 TRANSLATED = [lang for lang in SUPPORTED_LANGUAGES if lang != DEFAULT_LANGUAGE]
 LANGUAGE_NAMES = {
@@ -46,11 +46,14 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _n
 
 
 def raw(lang: str) -> dict[str, Any]:
-    """One language file exactly as written (no str() coercion, duplicates refused)."""
-    text = (LOCALES_DIR / f"{lang}.yaml").read_text(encoding="utf-8")
-    loaded = yaml.load(text, Loader=_StrictLoader)
-    assert isinstance(loaded, dict), lang
-    return loaded
+    """One language's files exactly as written (no str() coercion, duplicates refused)."""
+    merged: dict[str, Any] = {}
+    for path in catalogue_files(lang):
+        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader) or {}
+        assert isinstance(loaded, dict), path
+        assert not set(loaded) & set(merged), (path, sorted(set(loaded) & set(merged)))
+        merged.update(loaded)
+    return merged
 
 
 def fields(text: str) -> set[str]:
@@ -69,6 +72,8 @@ ENGLISH = raw(DEFAULT_LANGUAGE)
 def test_every_supported_language_has_a_file() -> None:
     files = sorted(path.stem for path in LOCALES_DIR.glob("*.yaml"))
     assert files == sorted(SUPPORTED_LANGUAGES)
+    for feature in (path for path in LOCALES_DIR.iterdir() if path.is_dir()):
+        assert sorted(path.stem for path in feature.glob("*.yaml")) == sorted(SUPPORTED_LANGUAGES)
 
 
 @pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
@@ -186,3 +191,14 @@ def test_real_catalogue_falls_back_for_an_unknown_language() -> None:
 )
 def test_supported_maps_telegram_codes(telegram_code: str | None, ours: str) -> None:
     assert supported(telegram_code) == ours
+
+
+def test_feature_folders_add_strings_and_refuse_a_key_defined_twice(locales: Path) -> None:
+    (locales / "en.yaml").write_text("hello: Hello\n")
+    (locales / "desk").mkdir()
+    (locales / "desk" / "en.yaml").write_text("desk_open: The desk is open\n")
+    assert catalogue("en") == {"hello": "Hello", "desk_open": "The desk is open"}
+    (locales / "desk" / "en.yaml").write_text("hello: Hello again\n")
+    catalogue.cache_clear()
+    with pytest.raises(ValueError, match="defined twice"):
+        catalogue("en")

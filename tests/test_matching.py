@@ -9,7 +9,7 @@ import pytest
 from bot.content.loader import load_library
 from bot.content.models import Library, Pack, Section
 from bot.distress import words
-from bot.matching import (
+from bot.matching.lexical import (
     DISTRESS_SECTION_BOOST,
     NONE_BELOW,
     Candidate,

@@ -57,7 +57,7 @@ Decision = Literal["answer", "clarify", "none"]
 
 # ---------------------------------------------------------------------------------------------
 # Tuning. Scores are 0-100. Measured with `python scripts/eval_matching.py` on the dev set
-# (/work/shared/eval/dev-questions.yaml) and the shipped content; see the comments for why.
+# (eval/dev-questions.yaml) and the shipped content; see the comments for why.
 # ---------------------------------------------------------------------------------------------
 
 # Below this the best section is not an answer. On the dev set, with the shipped content,

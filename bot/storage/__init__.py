@@ -1,0 +1,1 @@
+"""Storage: SQLite through aiosqlite. Everything that touches the database lives here."""
