@@ -55,6 +55,8 @@ class Settings:
     log_level: str = DEFAULT_LOG_LEVEL
     # Lets PTB, httpx and aiosqlite log at DEBUG: user ids, names, message text, SQL parameters.
     log_unsafe_debug: bool = False
+    # Who runs this bot, named in /about (an NGO, a union...); unset: /about names nobody.
+    operator_name: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -89,6 +91,7 @@ class Settings:
             port=_port(env.get("PORT")),
             log_level=_log_level(env.get("LOG_LEVEL", DEFAULT_LOG_LEVEL)),
             log_unsafe_debug=_switch(env, "LOG_UNSAFE_DEBUG"),
+            operator_name=_operator_name(env.get("OPERATOR_NAME")),
         )
 
     def require_token(self) -> str:
@@ -160,6 +163,21 @@ def _port(raw: str | None) -> int:
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 65535:
         raise ConfigError(f"PORT: {raw!r} is not a port number (1-65535)")
     return int(raw)
+
+
+# /about shows it in one line; a name, not a paragraph.
+MAX_OPERATOR_NAME_CHARS = 100
+
+
+def _operator_name(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if len(raw) > MAX_OPERATOR_NAME_CHARS or "\n" in raw:
+        raise ConfigError(
+            f"OPERATOR_NAME: keep it to one line of at most {MAX_OPERATOR_NAME_CHARS} characters "
+            "(the name of the organisation that runs this bot)"
+        )
+    return raw
 
 
 def _log_level(raw: str) -> str:
