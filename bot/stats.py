@@ -50,6 +50,7 @@ from typing import Any, Literal, TypeVar, get_args
 import aiosqlite
 
 from bot.scrub import scrub
+from bot.storage import cases
 
 log = logging.getLogger("bot.stats")
 
@@ -246,6 +247,7 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             ) WITHOUT ROWID""",
         ),
     ),
+    cases.MIGRATION,  # the help desk's open cases (bot/storage/cases.py)
 )
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in MIGRATIONS)
 
@@ -1223,6 +1225,11 @@ class StatsStore:
             return await self._query(op, run)
         except StatsUnavailable:
             return default
+
+    async def query(self, op: str, run: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """Run one operation on this store's connection, for the storage parts that share it
+        (bot/storage/cases.py). Raises StatsUnavailable if the database fails."""
+        return await self._query(op, run)
 
     async def _query(self, op: str, run: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
         """Run one operation under the lock; raise StatsUnavailable if the database fails."""
