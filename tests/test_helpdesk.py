@@ -28,7 +28,6 @@ from bot.i18n import t
 from bot.matching import Matcher
 from bot.service import Service
 from bot.stats import StatsStore
-from bot.storage.cases import CaseStore
 from tests.fake_bot_api import Call, FakeBotApi
 from tests.test_telegram import ScriptedMatcher
 
@@ -625,8 +624,8 @@ def test_statistics_median_and_share_answered_within_a_day() -> None:
 
 async def test_idle_cases_close_after_thirty_days(tmp_path: Path) -> None:
     now = [datetime(2026, 1, 1, tzinfo=UTC)]
-    async with StatsStore(tmp_path / "bot.sqlite3", "secret") as store:
-        cases = CaseStore(store, clock=lambda: now[0])
+    async with StatsStore(tmp_path / "bot.sqlite3", "secret", clock=lambda: now[0]) as store:
+        cases = store.cases
         case = await cases.open_case(PERSON, "th")
         assert isinstance(case, Case)
         assert await cases.open_case(PERSON, "th") == "exists"

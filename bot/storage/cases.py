@@ -6,11 +6,11 @@ chat (either may be missing), so a reply to any message of the case finds the ca
 text, caption or file is ever written here. Closing a case deletes its rows and keeps one line
 for the statistics: language and times, nothing that names anyone.
 
-`CaseStore` runs its SQL on the statistics store's aiosqlite connection (one connection, one
-lock, one place that handles database faults), through anything with its `query` method.
+`CaseStore` runs its SQL on the store's `Database` (bot/storage/connection.py: one connection,
+one lock, one place that handles database faults), through its `query` method; `StatsStore`
+builds it as `store.cases`, behind `bot.storage.ports.CasesPort`.
 
-    cases = CaseStore(store)            # after store.open()
-    await cases.load()
+    cases = store.cases                 # after store.open()
     case = await cases.open_case(chat_id=7, lang="th")
 """
 

@@ -42,8 +42,9 @@ from bot.content.loader import ContentError, load_library
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.content.updates import ContentManager
 from bot.service import USER_COMMANDS, Service
-from bot.stats import StatsError, StatsStore
-from bot.storage.cases import CaseStore
+from bot.storage.ports import Storage
+from bot.storage.records import StatsError
+from bot.storage.store import StatsStore
 from bot.tg import admin, handlers, helpdesk
 from bot.tg.errors import ReadableUpdatesRequest, configure_logging, quiet_url_loggers
 from bot.tg.handlers import BotData, Context
@@ -117,7 +118,7 @@ CONTENT_CHANGE_COMMANDS = frozenset({"reload", "rollback"})
 def build_application(
     settings: Settings,
     service: Service,
-    store: StatsStore,
+    store: Storage,
     *,
     announce_pace: Pace | None = None,
 ) -> App:
@@ -161,7 +162,7 @@ def build_application(
         Announcer(store, admin.announcement_sender(application.bot, store), pace=pace),
     )
     # Talk to a person: on only once the caseworkers' group passes its check in _post_init.
-    application.bot_data.helpdesk = helpdesk.HelpDesk(settings.helpdesk, CaseStore(store))
+    application.bot_data.helpdesk = helpdesk.HelpDesk(settings.helpdesk, store.cases)
     _add_handlers(application, settings.admin_ids)
     return application
 

@@ -38,8 +38,8 @@ from telegram.ext import ApplicationHandlerStop
 from bot import helpdesk
 from bot.helpdesk import Case, CloseReason, HelpdeskConfig, RateLimiter
 from bot.replies import Reply
-from bot.stats import StatsUnavailable
-from bot.storage.cases import CaseStore
+from bot.storage.ports import CasesPort
+from bot.storage.records import StatsUnavailable
 from bot.tg import handlers
 from bot.tg.handlers import NO_PREVIEW, Context
 
@@ -53,7 +53,7 @@ class HelpDesk:
     """The help desk at run time: its configuration, whether the group passed its check at
     start-up (`on`), the open cases and the per-case rate limit."""
 
-    def __init__(self, config: HelpdeskConfig | None, cases: CaseStore) -> None:
+    def __init__(self, config: HelpdeskConfig | None, cases: CasesPort) -> None:
         self.config = config
         self.cases = cases
         self.on = False
