@@ -699,3 +699,16 @@ async def test_an_idle_case_is_closed_and_both_sides_are_told(
         told[1].params["text"]
         == f"Case 1 · vi · closed after {helpdesk.IDLE_DAYS} days without messages."
     )
+
+
+async def test_opening_and_ending_in_a_loop_cannot_flood_the_group(desk_bot: RunningBot) -> None:
+    for _ in range(helpdesk.MAX_OPENINGS):
+        await connect(desk_bot)
+        since = desk_bot.fake.mark()
+        await from_person(desk_bot, "/end")
+        await wait_sent(desk_bot, DESK, since)
+    since = desk_bot.fake.mark()
+    await desk_bot.fake.push_callback(helpdesk.PAYLOAD_YES, user_id=PERSON)
+    [told] = await wait_sent(desk_bot, PERSON, since)
+    assert told.params["text"] == t("helpdesk_too_many_cases", "en")
+    assert sent_to(desk_bot, DESK, since) == []
