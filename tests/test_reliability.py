@@ -55,7 +55,7 @@ ADMIN_USERNAME = "outreach_admin"
 STRANGER, IMPOSTOR, BYSTANDER = 2002, 2003, 2004
 FIRST_USER = 30_000  # users of load tests are FIRST_USER, FIRST_USER + 1, ...
 # How long the bot must stay quiet before `settle` believes every update was handled.
-QUIET = 0.3
+QUIET = 0.2
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -127,10 +127,12 @@ def build_application(
     store: Storage,
     *,
     announce_pace: Pace | None = None,
+    throttle: Throttle | None = None,
 ) -> App:
     """The Application with every handler; its post_init opens the store, post_shutdown closes it.
 
-    `announce_pace` sets how fast announcements go out (tests use a fast one).
+    `announce_pace` sets how fast announcements go out (tests use a fast one); `throttle` how
+    many messages a user may send (by default `Throttle()`, the documented rate).
 
     Raises:
         ConfigError: BOT_TOKEN is not set.
@@ -159,7 +161,7 @@ def build_application(
             )
         )
         # Chats side by side, each chat in order, a throttle per user (bot/tg/fair.py).
-        .concurrent_updates(FairUpdateProcessor(Throttle(), exempt=settings.admin_ids))
+        .concurrent_updates(FairUpdateProcessor(throttle or Throttle(), exempt=settings.admin_ids))
         .context_types(ContextTypes(bot_data=BotData))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
