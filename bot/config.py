@@ -26,6 +26,7 @@ DEFAULT_BOT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_BOT_API_BASE_FILE_URL = "https://api.telegram.org/file/bot"
 DEFAULT_PORT = 8443
 DEFAULT_LOG_LEVEL = "INFO"
+DEFAULT_EMBEDDING_CACHE = Path("data/embeddings.npz")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # What @BotFather hands out: the bot's numeric id, a colon, then about 35 URL-safe characters.
@@ -53,6 +54,8 @@ class Settings:
     webhook_url: str | None = None
     port: int = DEFAULT_PORT
     log_level: str = DEFAULT_LOG_LEVEL
+    semantic_matching: bool = True
+    embedding_cache: Path = DEFAULT_EMBEDDING_CACHE
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -86,6 +89,8 @@ class Settings:
             webhook_url=_webhook_url(env.get("WEBHOOK_URL")),
             port=_port(env.get("PORT")),
             log_level=_log_level(env.get("LOG_LEVEL", DEFAULT_LOG_LEVEL)),
+            semantic_matching=_on_off(env, "SEMANTIC_MATCHING", default=True),
+            embedding_cache=Path(env.get("EMBEDDING_CACHE", DEFAULT_EMBEDDING_CACHE)),
         )
 
     def require_token(self) -> str:
@@ -164,3 +169,14 @@ def _log_level(raw: str) -> str:
     if level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL: {raw!r} is not one of {', '.join(LOG_LEVELS)}")
     return level
+
+
+def _on_off(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if raw.lower() in ("on", "yes", "true", "1"):
+        return True
+    if raw.lower() in ("off", "no", "false", "0"):
+        return False
+    raise ConfigError(f"{name}: {raw!r} is not on or off")

@@ -196,7 +196,7 @@ async def question(update: Update, context: Context) -> None:
     if message.chat.type != ChatType.PRIVATE:  # "@bot what about remittances?"
         text = _without_mention(text, context.bot.username)
     lang = await _language(update, context)
-    await send(update, context, context.bot_data.service.ask(text, lang))
+    await send(update, context, await context.bot_data.service.ask_in_worker(text, lang))
 
 
 async def button(update: Update, context: Context) -> None:
@@ -260,6 +260,7 @@ async def inline_query(update: Update, context: Context) -> None:
         return
     lang = await _language(update, context)
     username = context.bot.username
+    found = await context.bot_data.service.inline_in_worker(query.query, lang)
     articles = [
         InlineQueryResultArticle(
             id=result.section_id,
@@ -278,7 +279,7 @@ async def inline_query(update: Update, context: Context) -> None:
                 )
             ),
         )
-        for result in context.bot_data.service.inline(query.query, lang)
+        for result in found
     ]
     await query.answer(articles, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
 
