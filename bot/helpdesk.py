@@ -191,10 +191,15 @@ def parse_case_number(text: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def group_messages(number: int, lang: str, text: str) -> list[str]:
+# Before a message that sounds like danger (bot.distress), so the desk sees it first.
+URGENT_MARK = "⚠️ may be in danger · "
+
+
+def group_messages(number: int, lang: str, text: str, *, urgent: bool = False) -> list[str]:
     """The person's text as the group sees it, 'Case 17 · th · <text>', in as many messages as
-    Telegram's length limit needs (plain text: nothing in it is read as formatting)."""
-    prefix = f"{case_header(number, lang)} · "
+    Telegram's length limit needs (plain text: nothing in it is read as formatting). With
+    `urgent`, each part carries URGENT_MARK."""
+    prefix = f"{case_header(number, lang)} · " + (URGENT_MARK if urgent else "")
     room = TEXT_LIMIT - len(prefix)
     return [prefix + text[start : start + room] for start in range(0, max(len(text), 1), room)]
 

@@ -712,3 +712,15 @@ async def test_opening_and_ending_in_a_loop_cannot_flood_the_group(desk_bot: Run
     [told] = await wait_sent(desk_bot, PERSON, since)
     assert told.params["text"] == t("helpdesk_too_many_cases", "en")
     assert sent_to(desk_bot, DESK, since) == []
+
+
+async def test_a_message_that_sounds_like_danger_is_marked_for_the_desk(
+    desk_bot: RunningBot,
+) -> None:
+    await connect(desk_bot)
+    posted = await relay(desk_bot, "My employer locked me in and took my passport")
+    assert posted.params["text"] == (
+        "Case 1 · en · ⚠️ may be in danger · My employer locked me in and took my passport"
+    )
+    calm = await relay(desk_bot, "Thank you for the address")
+    assert helpdesk.URGENT_MARK not in calm.params["text"]
