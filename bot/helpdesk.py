@@ -27,7 +27,7 @@ from typing import Literal
 
 from bot.content.models import SUPPORTED_LANGUAGES
 from bot.i18n import catalogue, t
-from bot.replies import Button, Reply, Row, escape, join
+from bot.replies import Button, Reply, Row, escape, join, split_message
 
 # --- limits (named, so the README and the tests have one source) -------------------------------
 
@@ -335,8 +335,9 @@ def delivered_text(config: HelpdeskConfig, text: str) -> list[str]:
     """A caseworker's text for the person: the desk's name, then the text (escaped HTML), in as
     many messages as needed. Never the caseworker's name."""
     head = f"<b>{escape(config.name)}</b>\n"
-    room = TEXT_LIMIT - len(head) - 100  # escaping can lengthen the text: cut before it
-    return [head + escape(text[start : start + room]) for start in range(0, len(text), room)]
+    # Cut after escaping ("<" becomes "&lt;"), never inside an entity.
+    first, *rest = split_message(escape(text) or " ", TEXT_LIMIT - len(head))
+    return [head + first, *rest]
 
 
 def delivered_caption(config: HelpdeskConfig, caption: str | None) -> list[str]:
