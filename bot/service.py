@@ -134,9 +134,12 @@ class Service:
         """/start: welcome and topic menu; with a deep-link payload, open that section."""
         content = self._content
         if payload:
-            section = content.library.section(payload.strip().lower())
+            # "<section>_<lang>" (posters in a language) opens the section in that language.
+            section_id, _, link_lang = payload.strip().lower().partition("_")
+            section = content.library.section(section_id)
             if section is not None:
-                return self._view("s", section, content.library, lang, route="deeplink")
+                view_lang = link_lang if link_lang in SUPPORTED_LANGUAGES else lang
+                return self._view("s", section, content.library, view_lang, route="deeplink")
         text = join(escape(t("welcome", lang)), f"<i>{escape(t('privacy_note', lang))}</i>")
         return Reply(
             text,
