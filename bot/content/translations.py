@@ -49,16 +49,6 @@ REVIEWED_MARKS = frozenset({"yes", "y", "true", "x", "1", "reviewed", "ok"})
 MAX_LENGTH_RATIO = 3.0
 LENGTH_SLACK = 60
 MAX_CHARS = 2000  # the loader's limit for one field
-# Each language's own script; Latin-script languages are checked for Latin letters.
-SCRIPTS: Mapping[str, str] = {
-    "ru": "CYRILLIC",
-    "bn": "BENGALI",
-    "ne": "DEVANAGARI",
-    "th": "THAI",
-    "id": "LATIN",
-    "tl": "LATIN",
-    "vi": "LATIN",
-}
 # Fields made of the users' own words (keywords, example questions, glossary match words)
 # mix scripts on purpose ("dalal", "manpower"), and a glossary term often keeps the English
 # word in brackets; only the other fields are checked for script.
@@ -425,13 +415,22 @@ def check_translation(lang: str, name: str, english: Value, translation: Value) 
             "is it the right text?"
         )
     if name not in MIXED_SCRIPT_FIELDS:
-        share = script_share(" ".join(items), SCRIPTS[lang])
+        script = _script(lang)
+        share = script_share(" ".join(items), script)
         if share < MIN_SCRIPT_SHARE:
             problems.append(
-                f"only {share:.0%} of its letters are {SCRIPTS[lang].title()}: "
+                f"only {share:.0%} of its letters are {script.title()}: "
                 "is it in the right language?"
             )
     return problems
+
+
+def _script(lang: str) -> str:
+    """The Unicode script name of a language's letters (LATIN, THAI...), from its
+    bot/lang/<code>/language.yaml."""
+    from bot.lang.data import load_languages
+
+    return load_languages()[lang].script.upper()
 
 
 def script_share(text: str, script: str) -> float:
