@@ -85,18 +85,15 @@ def as_prose(points: Iterable[str]) -> str:
 def content_report(library: Library, file_name: str | None = None) -> tuple[list[str], list[str]]:
     """The refusals, then the warnings and the stale translations, as lines: what `validate`
     prints and what an admin sees after an upload (of `file_name`: only that file's)."""
-    from bot.content.translations import describe_stale, stale_report
+    from bot.content.translations import stale_lines
 
+    stale = stale_lines(library, file_name)
     if file_name is not None:
         library = Library(tuple(pack for pack in library.packs if pack.file_name == file_name))
     findings = check_library(library)
     refused = [str(finding) for finding in findings if finding.level == "refuse"]
     warnings = [str(finding) for finding in findings if finding.level == "warn"]
-    stale = describe_stale(stale_report(library))
-    if stale:
-        warnings += ["Stale translations (the English changed after they were made):"]
-        warnings += [f"  {line}" for line in stale]
-    return refused, warnings
+    return refused, warnings + stale
 
 
 def check_library(library: Library) -> list[Finding]:

@@ -138,6 +138,18 @@ def describe_stale(report: Mapping[str, Mapping[str, tuple[str, ...]]]) -> list[
     ]
 
 
+def stale_lines(library: Library, file_name: str | None = None) -> list[str]:
+    """The stale translations as report lines (of one file's packs, given `file_name`)."""
+    if file_name is not None:
+        library = Library(tuple(pack for pack in library.packs if pack.file_name == file_name))
+    stale = describe_stale(stale_report(library))
+    if not stale:
+        return []
+    return ["Stale translations (the English changed after they were made):"] + [
+        f"  {line}" for line in stale
+    ]
+
+
 # --- stamping --------------------------------------------------------------------------------
 
 
