@@ -125,6 +125,9 @@ class Database:
         try:
             await db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
             await db.execute(f"PRAGMA cache_size = -{CACHE_SIZE_KIB}")
+            # Deleted rows are overwritten with zeros, not left in free pages: forgotten means
+            # gone (with `checkpoint` after a delete, also from the write-ahead log).
+            await db.execute("PRAGMA secure_delete = ON")
             # Check before anything writes: switching to WAL rewrites header bytes of a corrupt
             # file that is about to be moved aside for someone to look at.
             async with db.execute("PRAGMA quick_check(1)") as cursor:
@@ -262,6 +265,20 @@ class Database:
             log.warning(
                 "stats database %s: writing again (%d dropped)", self.path, self.backlog()[1]
             )
+
+
+async def checkpoint(db: aiosqlite.Connection) -> None:
+    """Copy the write-ahead log into the database and truncate it to zero bytes.
+
+    Run after deleting someone's rows: until then the WAL file still holds the pages as they
+    were before the delete. Must run outside a transaction.
+    """
+    async with db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+        row = await cursor.fetchone()
+    if row is not None and row[0]:
+        # Another connection is reading: the next checkpoint (after the next delete or the
+        # daily retention) finishes the job.
+        log.warning("stats: the write-ahead log could not be emptied yet (database busy)")
 
 
 async def scalar(db: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> int:

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 import aiosqlite
 
-from bot.storage.connection import Database
+from bot.storage.connection import Database, checkpoint
 from bot.storage.events import EventLog
 from bot.storage.languages import LanguageTable
 from bot.storage.records import RetentionResult, as_utc, day_start, epoch_minute
@@ -91,6 +91,7 @@ class Forgetting:
                     cursor = await db.execute(f"DELETE FROM {table} WHERE chat_id = ?", (chat_id,))
                     deleted += cursor.rowcount
             await db.execute("COMMIT")
+            await checkpoint(db)
             return deleted
 
         deleted = await self._db.call("forget", run, -1)
@@ -122,6 +123,7 @@ class Forgetting:
                 (offer_cutoff,),
             )
             await db.execute("COMMIT")
+            await checkpoint(db)
             return RetentionResult(events.rowcount, days.rowcount, unmatched.rowcount)
 
         result = await self._db.call("retention", run, None)

@@ -140,13 +140,17 @@ async def forget(update: Update, context: Context) -> None:
         return
     lang = await _language(update, context)  # asked first: forgetting deletes the choice
     store = context.bot_data.store
-    private_chat = chat.id if chat.type == ChatType.PRIVATE else None
-    deleted = await store.forget(store.user_key(user.id), chat_id=private_chat)
+    # The same in a group as in private: everything keyed to this user, and the subscription
+    # of their private chat with the bot (whose id is their user id). A group's own
+    # subscription belongs to the group, not to whoever sent /forget there.
+    deleted = await store.forget(store.user_key(user.id), chat_id=user.id)
     if deleted < 0:  # the database is unavailable: nothing was deleted
         await send(update, context, context.bot_data.service.error(lang))
         return
-    key = "forget_done" if deleted else "forget_nothing"
-    await send(update, context, _notice(t(key, lang, count=deleted), lang))
+    text = t("forget_done" if deleted else "forget_nothing", lang, count=deleted)
+    if chat.type != ChatType.PRIVATE:
+        text = f"{text}\n{t('forget_in_group', lang)}"
+    await send(update, context, _notice(text, lang))
 
 
 async def language(update: Update, context: Context) -> None:
