@@ -41,7 +41,7 @@ from bot.storage.forget import (
     DEFAULT_UNMATCHED_RETENTION_DAYS,
     Forgetting,
 )
-from bot.storage.keys import UserKeys
+from bot.storage.keys import DayKeys, UserKeys
 from bot.storage.languages import LanguageTable
 from bot.storage.records import (
     Announcement,
@@ -63,7 +63,9 @@ class StatsStore:
     Args:
         path: the SQLite file; it and its folder are created on first use.
         secret: the HMAC key for user keys (STATS_SECRET). When None, a random one is generated
-            once and kept beside the database in `<path>.secret` (mode 0600).
+            once and kept in `secret_path` (mode 0600).
+        secret_path: the secret's file (SECRET_PATH); `<path>.secret` when None, with a warning
+            at open that a copy of the data folder then links language choices to users.
         flush_interval: seconds between background writes of the queue (also written at close).
         unmatched_retention_days: unanswered questions are deleted after this many days.
         event_retention_days: raw events are deleted after this many days (their counts stay).
@@ -78,6 +80,7 @@ class StatsStore:
         path: str | os.PathLike[str],
         secret: str | bytes | None = None,
         *,
+        secret_path: str | os.PathLike[str] | None = None,
         flush_interval: float = DEFAULT_FLUSH_INTERVAL,
         unmatched_retention_days: int = DEFAULT_UNMATCHED_RETENTION_DAYS,
         event_retention_days: int = DEFAULT_EVENT_RETENTION_DAYS,
@@ -94,7 +97,8 @@ class StatsStore:
             raise ValueError("retention periods must be at least one day")
         self.path = Path(path)
         self.database = Database(self.path, clock=clock, busy_timeout=busy_timeout)
-        self.keys = UserKeys(self.path, secret)
+        self.keys = UserKeys(self.path, secret, None if secret_path is None else Path(secret_path))
+        self.day_keys = DayKeys(self.database)
         self.events = EventLog(
             self.database,
             flush_interval=flush_interval,
@@ -141,7 +145,12 @@ class StatsStore:
         database.state = "open"
         if database.available:
             await self.forgetting.apply_retention()
-        self.events.start(self.forgetting.retention_if_due)
+        self.events.start(self._after_flush)
+
+    async def _after_flush(self) -> None:
+        """The writer's daily chores: a new day's salt (the old one deleted), then retention."""
+        await self.day_keys.rotate()
+        await self.forgetting.retention_if_due()
 
     async def close(self) -> None:
         """Write everything still queued, then close the database. Safe to call twice."""
@@ -192,12 +201,16 @@ class StatsStore:
     # --- user keys ---
 
     def user_key(self, user_id: int) -> str:
-        """The pseudonymous key for a Telegram user (see bot/storage/keys.py)."""
+        """The long-lived key for a Telegram user: only for the language choice (keys.py)."""
         return self.keys.user_key(user_id)
+
+    def day_key(self, user_id: int) -> str:
+        """Today's key for a Telegram user: for events and unanswered questions (keys.py)."""
+        return self.day_keys.day_key(user_id)
 
     @property
     def secret_path(self) -> Path:
-        """Where a generated secret is kept: `<database>.secret`, beside the database."""
+        """Where the secret file is: SECRET_PATH, or `<database>.secret` beside the database."""
         return self.keys.secret_path
 
     # --- events and reports ---
@@ -287,8 +300,17 @@ class StatsStore:
     # --- forget and retention ---
 
     async def forget(self, user_key: str, chat_id: int | None = None) -> int:
-        """Delete everything kept about one user; -1 if the database is unavailable."""
-        return await self.forgetting.forget(user_key, chat_id)
+        """Delete everything kept under one key (and chat); -1 if the database is unavailable."""
+        return await self.forgetting.forget([user_key], chat_id)
+
+    async def forget_user(self, user_id: int) -> int:
+        """/forget: everything under the user's keys (long-lived and today's) and the
+        subscription of their private chat, whose id is their user id; -1 if unavailable.
+
+        Rows of earlier days carry keys whose salt is gone: nothing links them to anyone.
+        """
+        keys = [self.user_key(user_id), self.day_key(user_id)]
+        return await self.forgetting.forget(keys, chat_id=user_id)
 
     async def apply_retention(self, now: datetime | None = None) -> RetentionResult:
         """Delete raw events and unanswered questions past their retention period."""
