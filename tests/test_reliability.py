@@ -236,7 +236,7 @@ async def test_a_corrupt_database_at_start_up_is_moved_aside_and_a_fresh_one_use
     # Kept, not deleted. (Only the 100-byte header may differ: the store switches the file to
     # WAL before it checks it, which rewrites the format bytes and the change counter.)
     assert aside.read_bytes()[100:] == original[100:]
-    [warning] = [r for r in caplog.records if "corrupt" in r.getMessage()]
+    [warning] = [r for r in caplog.records if "was corrupt" in r.getMessage()]
     assert str(aside) in warning.getMessage()  # says where the old one went
     assert integrity(path) == "ok"
     assert len(stored_events(path)) == 3
