@@ -7,17 +7,17 @@ knows about Telegram: the handlers turn an update into a `StatsEvent` and call
 
     store = StatsStore(Path("data/bot.sqlite3"), settings.stats_secret)
     await store.open()
-    store.record(StatsEvent(store.user_key(user.id), "text", "human-rights", "answer", 87.5))
+    store.record(StatsEvent(store.day_key(user.id), "text", "human-rights", "answer", 87.5))
     report = await store.report(days=30)
     print(format_report(report))
     await store.close()
 
-Privacy: a user appears only as `user_key(user_id)` (bot/storage/keys.py); no name, username,
-chat id or message text is stored with events. Questions the bot could not answer are kept
-scrubbed (`bot.scrub`) and capped, with the user key so that `/forget` deletes them too:
-scrubbing cannot find names, so the asker must be able to erase them. Subscribers are the one
-place a chat id is stored, because announcements must be sent to it; `/forget` deletes that row
-as well.
+Privacy: a user appears only as a keyed hash (bot/storage/keys.py): `day_key(user_id)` on
+events and unanswered questions, which links to no one once the day is over, and `user_key`
+only on the language choice. No name, username, chat id or message text is stored with events.
+Questions the bot could not answer are kept scrubbed (`bot.scrub`) and capped; the asker can
+erase them with `/forget` the same day. Subscribers are the one place a chat id is stored,
+because announcements must be sent to it; unsubscribing and `/forget` delete it.
 """
 
 from __future__ import annotations
