@@ -313,16 +313,17 @@ async def test_a_weak_secret_file_is_refused(tmp_path: Path) -> None:
 
 
 def old_database(path: Path, secret: bytes) -> None:
-    """A database as the bot wrote it before migration 0004: rows under the long-lived key."""
+    """A database as the bot wrote it before day keys: rows under the long-lived key."""
     with closing(sqlite3.connect(path, isolation_level=None)) as db:
         db.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-        for name, statements in MIGRATIONS[:3]:
+        before = [name for name, _ in MIGRATIONS].index("0005_day_keys")
+        for name, statements in MIGRATIONS[:before]:
             for statement in statements:
                 db.execute(statement)
             db.execute(
                 "INSERT INTO schema_migrations VALUES (?, '2025-01-01T00:00:00+00:00')", (name,)
             )
-        db.execute("PRAGMA user_version = 3")
+        db.execute(f"PRAGMA user_version = {before}")
         for day in (DAY - timedelta(days=2), DAY - timedelta(days=1)):
             at, name = int(day.timestamp()), day.date().isoformat()
             for user in USERS:
@@ -351,7 +352,7 @@ async def test_a_database_from_the_previous_schema_upgrades_and_is_unlinked(
     database = tmp_path / "bot.sqlite3"
     old_database(database, SECRET.encode())
     async with StatsStore(database, SECRET, clock=Clock(DAY)) as store:
-        assert store.migrations_applied == ("0004_day_keys",)
+        assert store.migrations_applied == ("0005_day_keys",)
         report = await store.report(7)
         assert report.total == 2 * len(USERS)
         assert report.unique_users == 2 * len(USERS)  # each user on each of the two days

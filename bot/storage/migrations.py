@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
+from bot.storage import cases
 from bot.storage.records import SchemaTooNew
 
 # Named migrations, applied in order at open(), each in one transaction with its record in
@@ -98,8 +99,9 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             ) WITHOUT ROWID""",
         ),
     ),
+    cases.MIGRATION,  # the help desk's open cases (bot/storage/cases.py)
     (
-        "0004_day_keys",
+        "0005_day_keys",
         (
             # One random salt per UTC day for the keys of events and unanswered questions
             # (bot/storage/keys.py); a day's salt is deleted when the day ends.
