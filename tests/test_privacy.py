@@ -440,3 +440,19 @@ async def test_a_database_readable_by_others_is_made_private(tmp_path: Path) -> 
     database.chmod(0o644)
     async with StatsStore(database, SECRET, clock=Clock(DAY)):
         assert database.stat().st_mode & 0o777 == 0o600
+
+
+async def test_a_blocked_chat_leaves_the_disk_at_the_writers_next_round(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    async with StatsStore(database, SECRET, clock=Clock(DAY), flush_interval=0.01) as store:
+        assert await store.add_subscriber(USER)
+        assert await store.create_announcement("a", "{}")
+        assert await store.mark_delivered("a", USER)
+        assert traces(database, id_forms(USER)[:3])
+        # What the announcer does for a chat that blocked the bot (many may come in a row).
+        assert await store.remove_subscriber(USER, promptly=False)
+        for _ in range(100):
+            if not traces(database, id_forms(USER)[:3]):
+                break
+            await asyncio.sleep(0.01)
+        assert traces(database, id_forms(USER)[:3]) == []

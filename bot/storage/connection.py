@@ -90,6 +90,8 @@ class Database:
         self.on_connect: list[OnConnect] = []
         #: (events waiting, events dropped) for the fault log; set by the event log.
         self.backlog: Callable[[], tuple[int, int]] = lambda: (0, 0)
+        #: Rows were deleted and the write-ahead log still holds them: `checkpoint_if_due`.
+        self.checkpoint_due = False
         #: Names of the migrations the last successful connect applied (empty when up to date).
         self.migrations_applied: tuple[str, ...] = ()
 
@@ -187,6 +189,17 @@ class Database:
                 side.rename(target.with_name(target.name + suffix))
         self.path.rename(target)
         return target
+
+    async def checkpoint_if_due(self) -> None:
+        """Empty the write-ahead log if a delete left that for later (see `checkpoint_due`)."""
+        if not self.checkpoint_due:
+            return
+
+        async def run(db: aiosqlite.Connection) -> None:
+            await checkpoint(db)
+            self.checkpoint_due = False
+
+        await self.call("checkpoint", run, None)
 
     def delete_moved_aside(self, older_than: datetime) -> int:
         """Delete corrupt copies moved aside before `older_than` (with their -wal and -shm);

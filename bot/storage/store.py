@@ -150,7 +150,9 @@ class StatsStore:
         self.events.start(self._after_flush)
 
     async def _after_flush(self) -> None:
-        """The writer's daily chores: a new day's salt (the old one deleted), then retention."""
+        """The writer's chores: a WAL checkpoint left for later, a new day's salt (the old one
+        deleted), retention once a day."""
+        await self.database.checkpoint_if_due()
         await self.day_keys.rotate()
         await self.forgetting.retention_if_due()
 
@@ -255,9 +257,9 @@ class StatsStore:
         """Opt a chat in to announcements; False if it could not be saved."""
         return await self.subscriptions.add_subscriber(chat_id)
 
-    async def remove_subscriber(self, chat_id: int) -> bool:
-        """Opt a chat out of announcements; True if it was subscribed."""
-        return await self.subscriptions.remove_subscriber(chat_id)
+    async def remove_subscriber(self, chat_id: int, *, promptly: bool = True) -> bool:
+        """Opt a chat out of announcements (and its deliveries); True if it was subscribed."""
+        return await self.subscriptions.remove_subscriber(chat_id, promptly=promptly)
 
     async def move_subscriber(self, old_chat_id: int, new_chat_id: int) -> bool:
         """A group became a supergroup: keep its subscription and deliveries."""

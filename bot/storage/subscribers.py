@@ -37,11 +37,12 @@ class Subscribers:
 
         return await self._db.call("add_subscriber", run, False)
 
-    async def remove_subscriber(self, chat_id: int) -> bool:
+    async def remove_subscriber(self, chat_id: int, *, promptly: bool = True) -> bool:
         """Opt a chat out of announcements; True if it was subscribed.
 
         The chat id goes with its deliveries too (it is kept only while subscribed), and from
-        the write-ahead log.
+        the write-ahead log: at once, or with `promptly=False` (chats found blocked during an
+        announcement, many in a row) at the event writer's next round, within a second.
         """
 
         async def run(db: aiosqlite.Connection) -> bool:
@@ -53,7 +54,10 @@ class Subscribers:
             )
             await db.execute("COMMIT")
             if removed or deliveries.rowcount > 0:
-                await checkpoint(db)
+                if promptly:
+                    await checkpoint(db)
+                else:
+                    self._db.checkpoint_due = True
             return removed
 
         return await self._db.call("remove_subscriber", run, False)
