@@ -96,9 +96,9 @@ class UserKeys:
                 "strong one made, or set STATS_SECRET"
             )
         self._secret = secret
-        if path.parent.resolve() == self.database.parent.resolve():
+        if self.database.parent.resolve() in path.resolve().parents:  # in the data folder
             log.warning(
-                "stats: the secret %s sits beside the database, so anyone who copies that folder "
+                "stats: the secret %s sits beside the database, so anyone who copies its folder "
                 "can tell which Telegram ids chose a language; set SECRET_PATH to a file outside "
                 "it, or STATS_SECRET",
                 path,
