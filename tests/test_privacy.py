@@ -396,7 +396,7 @@ async def test_an_event_sqlite_cannot_store_is_dropped_alone(
         # Were the repair ever to miss something, only that event would be lost.
         monkeypatch.setattr(store.events, "_text", lambda text: text)
         good_events(store, 20)
-        store.record(StatsEvent("k", "text", None, "none", question="broken \ud800 text"))
+        store.record(StatsEvent("k", "button", "broken \ud800 id", "answer"))
         good_events(store, 20)
         assert await store.flush() == 40
         assert store.dropped == 1
