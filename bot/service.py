@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from bot import replies
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library, Section, pick
 from bot.i18n import catalogue, t
+from bot.legal import is_personal_legal_question
 from bot.matching import Matcher, MatchResult
 from bot.replies import Button, Outcome, Reply, Route, Row, escape, join
 
@@ -40,6 +41,7 @@ USER_COMMANDS: tuple[Command, ...] = (
     Command("topics", "cmd_topics"),
     Command("help", "cmd_help"),
     Command("about", "cmd_about"),
+    Command("glossary", "cmd_glossary"),
     Command("privacy", "cmd_privacy"),
     Command("forget", "cmd_forget"),
     Command("language", "cmd_language"),
@@ -52,6 +54,7 @@ _VIEWS: dict[str, Callable[[Section, Library, str], tuple[str, Sequence[Row]]]] 
     "s": replies.section_summary,
     "k": replies.key_points,
     "o": replies.original,
+    "g": replies.section_glossary,
 }
 
 # Free text longer than this is cut before matching: a question is never this long, and the
@@ -88,10 +91,12 @@ class Service:
         *,
         unmatched_retention_days: int = 90,
         event_retention_days: int = 365,
+        operator_name: str | None = None,
     ) -> None:
         self._content = _Content(library, matcher or Matcher.build(library))
         self.unmatched_retention_days = unmatched_retention_days
         self.event_retention_days = event_retention_days
+        self.operator_name = operator_name
 
     @classmethod
     def configured(cls, library: Library, settings: Settings) -> Service:
@@ -101,6 +106,7 @@ class Service:
             library,
             unmatched_retention_days=settings.unmatched_retention_days,
             event_retention_days=settings.event_retention_days,
+            operator_name=settings.operator_name,
         )
 
     @property
@@ -156,19 +162,30 @@ class Service:
         return [(command.name, t(command.description_key, lang)) for command in USER_COMMANDS]
 
     def about(self, lang: str) -> Reply:
-        """/about: the source document(s) behind the content."""
-        parts = [
-            t(
-                "about",
-                lang,
-                document=escape(pack.source_document),
-                place=escape(pack.source_place),
-                date=escape(pack.source_date),
-                version=escape(pack.version),
+        """/about: the source document(s) behind the content, what happened next, and who
+        runs this bot (when OPERATOR_NAME says so)."""
+        parts = []
+        for pack in self._content.library.packs:
+            parts.append(
+                t(
+                    "about",
+                    lang,
+                    document=escape(pack.source_document),
+                    place=escape(pack.source_place),
+                    date=escape(pack.source_date),
+                    version=escape(pack.version),
+                )
             )
-            for pack in self._content.library.packs
-        ]
+            if pack.next_steps.text:
+                parts.append(escape(pick(pack.next_steps.text, lang).value))
+        if self.operator_name:
+            parts.append(escape(t("about_operator", lang, operator=self.operator_name)))
         return Reply(join(*parts), (replies.menu_row(lang),), lang=lang)
+
+    def glossary(self, lang: str) -> Reply:
+        """/glossary: the difficult words the content uses, explained plainly."""
+        text = replies.glossary(self._content.library, lang)
+        return Reply(text, (replies.menu_row(lang),), lang=lang)
 
     def privacy(self, lang: str) -> Reply:
         """/privacy: exactly what is kept, for how long, and how to delete it."""
@@ -220,6 +237,13 @@ class Service:
         result = content.matcher.match(question, lang)
         reply_lang = self._reply_language(result, lang)
         urgent = replies.urgent_help(content.library, reply_lang) if result.distress else ""
+        # Before the topic: the document cannot say what the law allows where they are.
+        legal = (
+            replies.legal_note(content.library, reply_lang, contacts=not result.distress)
+            if is_personal_legal_question(question)
+            else ""
+        )
+        urgent = join(urgent, legal)
         score = result.candidates[0].score if result.candidates else 0.0
         if result.decision == "answer" and result.answer is not None:
             section = content.library.section(result.answer)

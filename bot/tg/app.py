@@ -96,6 +96,7 @@ USER_COMMAND_CALLBACKS = {
     "topics": handlers.topics,
     "help": handlers.help_command,
     "about": handlers.about,
+    "glossary": handlers.glossary,
     "privacy": handlers.privacy,
     "forget": handlers.forget,
     "language": handlers.language,

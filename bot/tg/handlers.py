@@ -127,6 +127,12 @@ async def about(update: Update, context: Context) -> None:
     await send(update, context, context.bot_data.service.about(await _language(update, context)))
 
 
+async def glossary(update: Update, context: Context) -> None:
+    """/glossary: difficult words, explained plainly."""
+    lang = await _language(update, context)
+    await send(update, context, context.bot_data.service.glossary(lang))
+
+
 async def privacy(update: Update, context: Context) -> None:
     """/privacy: what is kept, for how long, and how to delete it."""
     lang = await _language(update, context)
