@@ -245,7 +245,7 @@ async def test_every_broken_file_is_refused_and_nothing_changes(
         assert text.startswith(f"Not applied {name}"), text
         assert message in text, (name, text)
         assert "Nothing was changed" in text or "nothing was changed" in text
-        if (BAD / name).stat().st_size > 512 * 1024:
+        if (BAD / name).stat().st_size > 1024 * 1024:
             assert not bot.fake.calls_of("getFile", since=since), name  # never downloaded
         assert snapshot(content_dir) == files, name
         assert bot.service.library is library, name
@@ -258,8 +258,8 @@ async def test_every_broken_file_is_refused_and_nothing_changes(
         (
             "big.yaml",
             b"# small, but Telegram says it is big\n",
-            600 * 1024,
-            "the limit is 512 KB",
+            1100 * 1024,
+            "the limit is 1024 KB",
             0,
         ),
         ("binary.yaml", bytes(range(256)) * 8, None, "looks like a binary file", 1),

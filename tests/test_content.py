@@ -62,7 +62,7 @@ BROKEN_FILES = {
     "27-list-of-numbers.yaml": "item 1 must be non-empty text, not a number",
     "28-section-id-missing.yaml": "id: missing or not text",
     "29-binary.yaml": "looks like a binary file",
-    "30-huge.yaml": "the limit is 512 KB",
+    "30-huge.yaml": "the limit is 1024 KB",
     "31-utf16.yaml": "the file is UTF-16",
     "32-urgent-section-unknown.yaml": "urgent_sections: 'no-such-urgent-section' is not a section",
 }

@@ -210,7 +210,7 @@ def test_every_broken_file_is_refused_and_nothing_changes(manager, service, cont
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("big.yaml", b"# padding\n" * (MAX_UPLOAD_BYTES // 10 + 1), "the limit is 512 KB"),
+        ("big.yaml", b"# padding\n" * (MAX_UPLOAD_BYTES // 10 + 1), "the limit is 1024 KB"),
         ("binary.yaml", bytes(range(256)) * 8, "looks like a binary file"),
         ("mini.txt", MINI, "cannot be used as a content file name"),
         ("mini.yaml.exe", MINI, "cannot be used as a content file name"),
