@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from bot import replies
+from bot import helpdesk, replies
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library, Section, pick
 from bot.i18n import catalogue, t
 from bot.legal import is_personal_legal_question
@@ -48,6 +48,8 @@ USER_COMMANDS: tuple[Command, ...] = (
     Command("subscribe", "cmd_subscribe"),
     Command("unsubscribe", "cmd_unsubscribe"),
 )
+# Shown (in the menu and /help) only while the help desk is on.
+HELPDESK_COMMANDS: tuple[Command, ...] = (Command("human", "cmd_human"), Command("end", "cmd_end"))
 
 # Which view of a section each payload prefix opens.
 _VIEWS: dict[str, Callable[[Section, Library, str], tuple[str, Sequence[Row]]]] = {
@@ -97,6 +99,9 @@ class Service:
         self.unmatched_retention_days = unmatched_retention_days
         self.event_retention_days = event_retention_days
         self.operator_name = operator_name
+        # Set by the Telegram front end once the caseworkers' group passed its check: then
+        # urgent-help and "can't answer" replies offer "Talk to a person" (bot/helpdesk.py).
+        self.helpdesk: helpdesk.HelpdeskConfig | None = None
 
     @classmethod
     def configured(cls, library: Library, settings: Settings) -> Service:
@@ -154,12 +159,15 @@ class Service:
             f"/{command.name} - {escape(t(command.description_key, lang))}"
             for command in USER_COMMANDS
         ]
+        if self.helpdesk is not None:
+            lines.append(helpdesk.help_line(self.helpdesk, lang))
         text = join("\n".join(lines), escape(t("help_footer", lang)))
         return Reply(text, (replies.menu_row(lang),), lang=lang)
 
     def commands(self, lang: str) -> list[tuple[str, str]]:
         """(command, description) pairs for Telegram's command menu."""
-        return [(command.name, t(command.description_key, lang)) for command in USER_COMMANDS]
+        commands = USER_COMMANDS + (HELPDESK_COMMANDS if self.helpdesk is not None else ())
+        return [(command.name, t(command.description_key, lang)) for command in commands]
 
     def about(self, lang: str) -> Reply:
         """/about: the source document(s) behind the content, what happened next, and who
@@ -195,6 +203,8 @@ class Service:
             unmatched_days=self.unmatched_retention_days,
             event_days=self.event_retention_days,
         )
+        if self.helpdesk is not None:
+            text = join(text, t("helpdesk_privacy", lang, days=helpdesk.IDLE_DAYS))
         return Reply(text, (replies.menu_row(lang),), lang=lang)
 
     def language_menu(self, lang: str) -> Reply:
@@ -245,13 +255,15 @@ class Service:
         )
         urgent = join(urgent, legal)
         score = result.candidates[0].score if result.candidates else 0.0
+        # "Talk to a person" under urgent help and under "can't answer" (when the desk is on).
+        offer = self._offer(reply_lang) if urgent else ()
         if result.decision == "answer" and result.answer is not None:
             section = content.library.section(result.answer)
             if section is not None:
                 body, buttons = replies.section_summary(section, content.library, reply_lang)
                 return Reply(
                     join(urgent, body),
-                    _pinned(buttons, reply_lang) if reply_lang != lang else tuple(buttons),
+                    (*offer, *(_pinned(buttons, reply_lang) if reply_lang != lang else buttons)),
                     Outcome("text", section.id, "answer", score),
                     reply_lang,
                 )
@@ -264,16 +276,20 @@ class Service:
                 rows = _pinned(rows, reply_lang)
             return Reply(
                 join(urgent, escape(t("clarify", reply_lang))),
-                (*rows, replies.menu_row(reply_lang)),
+                (*rows, *offer, replies.menu_row(reply_lang)),
                 Outcome("text", None, "clarify", score, question),
                 reply_lang,
             )
         return Reply(
             join(urgent, escape(t("no_answer", reply_lang))),
-            replies.menu_buttons(content.library, reply_lang),
+            (*self._offer(reply_lang), *replies.menu_buttons(content.library, reply_lang)),
             Outcome("text", None, "none", score, question),
             reply_lang,
         )
+
+    def _offer(self, lang: str) -> tuple[Row, ...]:
+        """The 'Talk to a person' row, or nothing when the help desk is off."""
+        return (helpdesk.offer_row(lang),) if self.helpdesk is not None else ()
 
     def _reply_language(self, result: MatchResult, lang: str) -> str:
         """Answer in the language of the question when it is clearly another supported one."""
