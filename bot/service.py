@@ -134,9 +134,12 @@ class Service:
         """/start: welcome and topic menu; with a deep-link payload, open that section."""
         content = self._content
         if payload:
-            section = content.library.section(payload.strip().lower())
+            # "<section>_<lang>" (posters in a language) opens the section in that language.
+            section_id, _, link_lang = payload.strip().lower().partition("_")
+            section = content.library.section(section_id)
             if section is not None:
-                return self._view("s", section, content.library, lang, route="deeplink")
+                view_lang = link_lang if link_lang in SUPPORTED_LANGUAGES else lang
+                return self._view("s", section, content.library, view_lang, route="deeplink")
         text = join(escape(t("welcome", lang)), f"<i>{escape(t('privacy_note', lang))}</i>")
         return Reply(
             text,
@@ -256,7 +259,7 @@ class Service:
         urgent = join(urgent, legal)
         score = result.candidates[0].score if result.candidates else 0.0
         # "Talk to a person" under urgent help and under "can't answer" (when the desk is on).
-        offer = self._offer(reply_lang) if urgent else ()
+        offer = self._offer(reply_lang) if result.distress else ()
         if result.decision == "answer" and result.answer is not None:
             section = content.library.section(result.answer)
             if section is not None:

@@ -45,7 +45,7 @@ from bot.service import USER_COMMANDS, Service
 from bot.storage.ports import Storage
 from bot.storage.records import StatsError
 from bot.storage.store import StatsStore
-from bot.tg import admin, handlers, helpdesk
+from bot.tg import admin, handlers, helpdesk, posters
 from bot.tg.errors import ReadableUpdatesRequest, configure_logging, quiet_url_loggers
 from bot.tg.handlers import BotData, Context
 
@@ -111,6 +111,7 @@ ADMIN_COMMAND_CALLBACKS = {
     "content": admin.content,
     "reload": admin.reload,
     "rollback": admin.rollback,
+    "poster": posters.poster,
 }
 # Admin commands that change the content (they run beside other updates, as uploads do).
 CONTENT_CHANGE_COMMANDS = frozenset({"reload", "rollback"})
