@@ -278,6 +278,13 @@ SEED_POINTS = [
         "migrants should keep their own passports",
     ),
     (
+        "human-rights",
+        (271, 277),
+        "human rights in guiding responses to mixed migration flows",
+        "key_points",
+        "human rights should guide the response to mixed groups on the move",
+    ),
+    (
         "cooperation",
         (396, 400),
         "guarantees of social protection, education of the children",
