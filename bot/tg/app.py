@@ -135,7 +135,8 @@ def build_application(
     # PTB 22 warns on every flood-control error (429) unless we opt in to the durations of its next
     # major version (timedelta, not int). We read none of them, so the opt-in changes nothing else.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
-    quiet_url_loggers()
+    if not settings.log_unsafe_debug:
+        quiet_url_loggers()
     application = (
         ApplicationBuilder()
         .application_class(_Application)
@@ -286,7 +287,11 @@ def run(settings: Settings) -> int:
     except ConfigError as error:
         sys.stderr.write(f"{error}\n")
         return 2
-    configure_logging(settings.log_level, [token, settings.stats_secret])
+    configure_logging(
+        settings.log_level,
+        [token, settings.stats_secret],
+        unsafe_debug=settings.log_unsafe_debug,
+    )
     try:
         library = load_library(settings.content_dir, settings.seeds_dir)
     except ContentError as error:
