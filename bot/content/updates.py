@@ -369,7 +369,8 @@ class ContentManager:
             return UpdateResult(False, name, [str(problem) for problem in problems])
         library = self._keep_load_times(library, files)
         try:
-            matcher = Matcher.build(library)
+            # The same embedding model (and cache): only texts that changed are embedded.
+            matcher = Matcher.build(library, self.service.matcher.semantic)
         except Exception as error:  # the content must never go live without a working index
             log.exception("content: building the matcher failed")
             return UpdateResult(
