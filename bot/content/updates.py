@@ -39,7 +39,7 @@ from pathlib import Path
 
 from bot.content.loader import build_library, read_content_dir
 from bot.content.models import Library, Pack
-from bot.content.translations import stale_lines
+from bot.content.plain import content_report
 from bot.matching import Matcher
 from bot.service import Service
 
@@ -415,7 +415,9 @@ class ContentManager:
         library, problems = build_library(files, self.seeds_dir)
         if library is None or problems:
             return UpdateResult(False, name, [str(problem) for problem in problems])
-        warnings = stale_lines(library, name)
+        refused, warnings = content_report(library, name)
+        if refused:
+            return UpdateResult(False, name, refused)
         library = self._keep_load_times(library, files)
         try:
             # The same embedding model (and cache): only texts that changed are embedded.
