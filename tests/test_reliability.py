@@ -344,6 +344,9 @@ def _environment(fake: FakeBotApi, database: Path) -> dict[str, str]:
         DATABASE_PATH=str(database),
         STATS_SECRET="crash-secret-0123456789abcdef0123456789abcdef",
         LOG_LEVEL="WARNING",
+        # About crashes and restarts, not matching: a cold embedding cache would make the first
+        # start embed every content text (a minute on a small machine).
+        SEMANTIC_MATCHING="off",
     )
     return env
 

@@ -667,6 +667,9 @@ async def _spawn(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith(("BOT_", "WEBHOOK"))
     }
+    # These tests are about the process (start, stop, logs), not matching. With the model on, a
+    # fresh checkout's first start embeds every content text (a minute on a small machine).
+    environment["SEMANTIC_MATCHING"] = "off"
     environment.update(env)
     with log.open("wb") as stderr:
         return await asyncio.create_subprocess_exec(
