@@ -96,7 +96,9 @@ def format_report(report: StatsReport, title: Title = _same, lang: str = "en") -
     asks = f"Asks {report.total:,}"
     if report.previous_total is not None:
         asks += f" ({_signedpercent(change) if report.previous_total else 'new'})"
-    lines.append(f"{asks}, users {report.unique_users:,}")
+    # Over more than a day, a person counts once per day they came (keys change daily).
+    users = "users" if report.days == 1 else "user-days"
+    lines.append(f"{asks}, {users} {report.unique_users:,}")
     lines.append(f"Unanswered {report.unmatched_rate:.1f}% ({report.unmatched:,})")
     with_change = report.previous_total is not None
     by_title = {title(stat.section_id): stat for stat in report.sections}
