@@ -205,11 +205,11 @@ def missing_translations(library: Library) -> dict[str, list[str]]:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    """Print the topic statistics table from the database (DATABASE_PATH).
+    """Print the statistics table from the database (DATABASE_PATH), topics by English title.
 
-    Example: python -m bot stats --days 30 --csv daily.csv
+    Example: python -m bot stats --days 30 --csv counts.csv   (the same CSV as /export)
     """
-    from bot.reports import format_report
+    from bot.reports import export_csv, format_report
     from bot.storage.store import StatsStore
 
     settings = _settings()
@@ -217,22 +217,27 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if not database.exists():
         print(f"No database at {database} yet: the bot has not recorded anything.")
         return 1
+    library = _load_or_explain(settings, sys.stderr)
+
+    def title(section_id: str) -> str:
+        section = library.section(section_id) if library is not None else None
+        return section.title.get("en", section_id) if section is not None else section_id
 
     async def read() -> tuple[str, str | None]:
         store = StatsStore(database, settings.stats_secret, secret_path=settings.secret_path)
         await store.open()
         try:
-            table = format_report(await store.report(args.days))
-            daily = await store.daily_counts_csv(args.days) if args.csv else None
+            table = format_report(await store.report(args.days), title)
+            rows = await store.count_rows(args.days) if args.csv else None
         finally:
             await store.close()
-        return table, daily
+        return table, None if rows is None else export_csv(rows, title)
 
-    table, daily = asyncio.run(read())
+    table, counts = asyncio.run(read())
     print(table)
-    if args.csv and daily is not None:
-        Path(args.csv).write_text(daily, encoding="utf-8")
-        print(f"Daily counts written to {args.csv}")
+    if args.csv and counts is not None:
+        Path(args.csv).write_text(counts, encoding="utf-8")
+        print(f"Counts per day, topic, language, route and outcome written to {args.csv}")
     return 0
 
 

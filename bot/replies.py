@@ -21,7 +21,7 @@ from bot.content.models import (
 from bot.i18n import t
 
 Route = Literal["command", "button", "text", "deeplink", "inline"]
-Decision = Literal["answer", "clarify", "none"]
+Decision = Literal["answer", "clarify", "none", "smalltalk"]
 
 # Telegram refuses messages over 4096 characters; keep a margin for the notes we append.
 MESSAGE_LIMIT = 4000

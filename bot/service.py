@@ -328,7 +328,7 @@ class Service:
             buttons = replies.menu_buttons(library, lang)
         else:
             buttons = (replies.menu_row(lang),)
-        return Reply(escape(t(key, lang)), buttons, Outcome("text", None, "none"), lang)
+        return Reply(escape(t(key, lang)), buttons, Outcome("text", None, "smalltalk"), lang)
 
     def _reply_language(self, result: MatchResult, lang: str) -> str:
         """Answer in the language of the question when it is clearly another supported one."""

@@ -259,7 +259,7 @@ async def test_record_flush_and_report_numbers(store: StatsStore) -> None:
     assert [round(s.share, 1) for s in report.sections] == [66.7, 33.3]
     assert dict(report.by_lang) == {"en": 7, "ru": 3}
     assert dict(report.by_route) == {"text": 7, "button": 3}
-    assert dict(report.by_decision) == {"answer": 9, "clarify": 0, "none": 1}
+    assert dict(report.by_decision) == {"answer": 9, "clarify": 0, "none": 1, "smalltalk": 0}
     assert report.unmatched == 1
     assert report.unmatched_rate == pytest.approx(10.0)
     assert report.unique_users == 3
@@ -322,8 +322,7 @@ async def test_retention_rolls_old_events_up_and_deletes_them(
     assert everything.total == 5  # the rolled-up days still count
     assert {s.section_id: s.count for s in everything.sections} == {"about": 3}
     assert everything.unique_users == 1  # only users of days still kept
-    csv_text = await store.daily_counts_csv()
-    assert f"{old.date()},about,2" in csv_text.splitlines()
+    assert (str(old.date()), "about", "text", "en", "answer", 2) in await store.count_rows()
 
 
 async def test_retention_runs_at_open(db_path: Path, clock: Clock) -> None:
@@ -380,16 +379,19 @@ async def test_unanswered_questions_ranked_and_scrubbed(store: StatsStore) -> No
     assert ("ancient", 1) in await store.unanswered(days=90)
 
 
-async def test_daily_counts_csv(store: StatsStore) -> None:
+async def test_count_rows_per_day(store: StatsStore) -> None:
     store.record(event(section="b", at=NOW - timedelta(days=1)))
     store.record(event(section="a", at=NOW - timedelta(days=1)))
     store.record(event(section="a", at=NOW - timedelta(days=1), route="button"))
     store.record(event(section=None, decision="none", at=NOW))
-    yesterday = (NOW - timedelta(days=1)).date()
-    assert await store.daily_counts_csv() == (
-        f"day,section,count\n{yesterday},a,2\n{yesterday},b,1\n{NOW.date()},,1\n"
-    )
-    assert await store.daily_counts_csv(days=1) == f"day,section,count\n{NOW.date()},,1\n"
+    yesterday, today = str((NOW - timedelta(days=1)).date()), str(NOW.date())
+    assert await store.count_rows() == [
+        (yesterday, "a", "button", "en", "answer", 1),
+        (yesterday, "a", "text", "en", "answer", 1),
+        (yesterday, "b", "text", "en", "answer", 1),
+        (today, "", "text", "en", "none", 1),
+    ]
+    assert await store.count_rows(days=1) == [(today, "", "text", "en", "none", 1)]
 
 
 async def test_format_report_fits_a_phone(store: StatsStore) -> None:

@@ -11,6 +11,7 @@ then a message that is answered, and seeing that only that one was.
 from __future__ import annotations
 
 import asyncio
+import csv
 import logging
 import os
 import signal
@@ -19,6 +20,7 @@ import sqlite3
 import sys
 import time
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -29,7 +31,7 @@ from bot.config import Settings
 from bot.content.models import SUPPORTED_LANGUAGES, Library
 from bot.i18n import t
 from bot.matching import Candidate, Matcher, MatchResult
-from bot.replies import Reply, split_message
+from bot.replies import Reply, escape, split_message
 from bot.service import USER_COMMANDS, Service
 from bot.storage.store import StatsStore
 from bot.tg.app import ADMIN_COMMAND_CALLBACKS, ALLOWED_UPDATES
@@ -458,16 +460,19 @@ def admin(bot: RunningBot) -> int:
     return admin_id
 
 
-async def test_stats_sends_a_table_then_a_chart(bot: RunningBot) -> None:
+async def test_stats_sends_a_table_then_a_chart_and_a_trend(bot: RunningBot) -> None:
     await say(bot, "/start trafficking")
     since = bot.fake.mark()
     await bot.fake.push_message("/stats 7d", user_id=admin(bot))
     [table] = await bot.fake.wait_for_call("sendMessage", since=since)
-    [photo] = await bot.fake.wait_for_call("sendPhoto", since=since)
+    chart, trend = await bot.fake.wait_for_call("sendPhoto", 2, since=since)
     assert table.params["text"].startswith("<pre>Stats: last 7 days")
-    assert "trafficking" in table.params["text"]
+    section = bot.service.library.section("trafficking")
+    assert section is not None
+    assert escape(section.title["en"][:17]) in table.params["text"]  # the title, not the id
     assert_valid_telegram_html(table.params["text"])
-    assert photo.files["photo"][1].startswith(b"\x89PNG")
+    assert chart.files["photo"][1].startswith(b"\x89PNG")
+    assert trend.params["caption"] == "Top topics per week, last 8 weeks"
 
 
 async def test_stats_explains_its_periods(bot: RunningBot) -> None:
@@ -480,18 +485,23 @@ async def test_unanswered_lists_scrubbed_questions(bot: RunningBot) -> None:
     await say(bot, question)
     call = await say(bot, "/unanswered", user_id=admin(bot))
     assert call.params["text"].startswith("<pre>Unanswered, last 30 days")
-    assert question in call.params["text"]
+    assert f"   1  [en]  {question}" in call.params["text"]
 
 
-async def test_export_sends_the_daily_counts_as_csv(bot: RunningBot) -> None:
+async def test_export_sends_the_counts_as_csv(bot: RunningBot) -> None:
     await say(bot, "/start trafficking")
     since = bot.fake.mark()
     await bot.fake.push_message("/export", user_id=admin(bot))
     [call] = await bot.fake.wait_for_call("sendDocument", since=since)
     name, content = call.files["document"]
-    assert name == "daily-counts.csv"
-    assert content.decode().splitlines()[0] == "day,section,count"
-    assert ",trafficking,1" in content.decode()
+    assert name == "bot-counts.csv"
+    lines = content.decode().splitlines()
+    assert lines[0] == "date,topic_id,topic_title,language,route,outcome,count"
+    section = bot.service.library.section("trafficking")
+    assert section is not None
+    [row] = [row for row in csv.reader(lines) if row[1] == "trafficking"]
+    today = str(datetime.now(UTC).date())
+    assert row == [today, "trafficking", section.title["en"], "en", "deeplink", "answered", "1"]
 
 
 @pytest.mark.parametrize("command", sorted(ADMIN_COMMAND_CALLBACKS))

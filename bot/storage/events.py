@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
-import io
 import re
 import sqlite3
 from collections import Counter, deque
@@ -32,6 +30,7 @@ from bot.storage.keys import USER_KEY_LENGTH
 from bot.storage.migrations import abandon, rollback
 from bot.storage.records import (
     DECISIONS,
+    OUTCOMES,
     ROUTES,
     UNMATCHED_DECISIONS,
     SectionStat,
@@ -41,6 +40,7 @@ from bot.storage.records import (
     change,
     day_name,
     epoch_minute,
+    outcome_of,
     percent,
 )
 
@@ -369,10 +369,11 @@ class EventLog:
 
         return await self._db.query("unanswered", run)
 
-    async def daily_counts_csv(self, days: int | None = None, now: datetime | None = None) -> str:
-        """CSV `day,section,count` per UTC day and section, rolled-up days included.
-
-        Events without a section (unanswered, menus) have an empty section field.
+    async def count_rows(
+        self, days: int | None = None, now: datetime | None = None
+    ) -> list[tuple[str, str, str, str, str, int]]:
+        """`(day, section id or '', route, lang, decision, count)` per UTC day, rolled-up days
+        included: the rows behind /export, in day order.
 
         Raises:
             StatsUnavailable: the database cannot be read right now.
@@ -382,20 +383,41 @@ class EventLog:
         where, params = day_range(start, today)
         await self.flush()
 
-        async def run(db: aiosqlite.Connection) -> str:
+        async def run(db: aiosqlite.Connection) -> list[tuple[str, str, str, str, str, int]]:
             async with db.execute(
-                f"SELECT day, section_id, SUM(count) FROM daily_counts{where} "
-                "GROUP BY day, section_id ORDER BY day, section_id",
+                f"SELECT day, section_id, route, lang, decision, SUM(count) FROM daily_counts"
+                f"{where} GROUP BY day, section_id, route, lang, decision "
+                "ORDER BY day, section_id, route, lang, decision",
                 params,
             ) as cursor:
-                rows = await cursor.fetchall()
-            out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(("day", "section", "count"))
-            writer.writerows(rows)
-            return out.getvalue()
+                return [
+                    (str(d), str(s), str(r), str(la), str(de), int(n))
+                    for d, s, r, la, de, n in await cursor.fetchall()
+                ]
 
-        return await self._db.query("daily_counts_csv", run)
+        return await self._db.query("count_rows", run)
+
+    async def unanswered_by_lang(
+        self, days: int = 30, now: datetime | None = None
+    ) -> list[tuple[str, str, int]]:
+        """`(question, lang, count)` of the last `days` days' unanswered questions (scrubbed),
+        "I can't answer" only: a choice of topics was an answer of sorts.
+
+        Raises:
+            StatsUnavailable: the database cannot be read right now.
+        """
+        since = epoch_minute(as_utc(now or self._db.clock()) - timedelta(days=days))
+        await self.flush()
+
+        async def run(db: aiosqlite.Connection) -> list[tuple[str, str, int]]:
+            async with db.execute(
+                "SELECT question, lang, COUNT(*) FROM unmatched WHERE at >= ? AND decision = ? "
+                "GROUP BY question, lang",
+                (since, "none"),
+            ) as cursor:
+                return [(str(q), str(la), int(n)) for q, la, n in await cursor.fetchall()]
+
+        return await self._db.query("unanswered_by_lang", run)
 
 
 def day_range(start: date | None, end: date) -> tuple[str, tuple[str, ...]]:
@@ -417,9 +439,13 @@ def build_report(
     langs: Counter[str] = Counter()
     routes: Counter[str] = Counter()
     decisions: Counter[str] = Counter()
+    outcomes: Counter[str] = Counter()
+    section_langs: Counter[tuple[str, str]] = Counter()
     for section, route, lang, decision, count in rows:
+        outcomes[outcome_of(section, route, decision)] += count
         if section:
             sections[section] += count
+            section_langs[section, lang] += count
         langs[lang] += count
         routes[route] += count
         decisions[decision] += count
@@ -452,4 +478,9 @@ def build_report(
         by_decision=tuple((decision, decisions[decision]) for decision in DECISIONS),
         unmatched=unmatched,
         unmatched_rate=percent(unmatched, total),
+        outcomes=tuple((outcome, outcomes[outcome]) for outcome in OUTCOMES),
+        by_section_lang=tuple(
+            (section, lang, n)
+            for (section, lang), n in sorted(section_langs.items(), key=lambda i: (-i[1], i[0]))
+        ),
     )

@@ -26,9 +26,12 @@ class EventsPort(Protocol):
     async def unanswered(
         self, days: int = 30, limit: int = 20, now: datetime | None = None
     ) -> list[tuple[str, int]]: ...
-    async def daily_counts_csv(
+    async def count_rows(
         self, days: int | None = None, now: datetime | None = None
-    ) -> str: ...
+    ) -> list[tuple[str, str, str, str, str, int]]: ...
+    async def unanswered_by_lang(
+        self, days: int = 30, now: datetime | None = None
+    ) -> list[tuple[str, str, int]]: ...
 
 
 class LanguagesPort(Protocol):

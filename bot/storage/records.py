@@ -12,11 +12,29 @@ from typing import Literal, get_args
 
 # The same values as `bot.replies.Route` / `Decision`; kept here so storage needs no reply code.
 Route = Literal["command", "button", "text", "deeplink", "inline"]
-Decision = Literal["answer", "clarify", "none"]
+Decision = Literal["answer", "clarify", "none", "smalltalk"]
 ChatType = Literal["private", "group"]
 ROUTES: tuple[str, ...] = get_args(Route)
 DECISIONS: tuple[str, ...] = get_args(Decision)
 UNMATCHED_DECISIONS = ("none", "clarify")
+
+# The report's named rows besides the topics: every event counts in exactly one row
+# (`outcome_of`), so the text, the chart and the CSV add up to the same total.
+OUTCOMES: tuple[str, ...] = ("answered", "clarify", "unanswered", "smalltalk", "commands")
+
+
+def outcome_of(section_id: str | None, route: str, decision: str) -> str:
+    """The one definition of the report row an event counts in.
+
+    A served section is "answered" (its topic's own row); a choice of topics is "clarify"; a
+    friendly reply to a greeting or thanks is "smalltalk"; "I can't answer that" is
+    "unanswered"; everything else without a section (commands, menus) is "commands".
+    """
+    if section_id:
+        return "answered"
+    if decision in ("clarify", "none", "smalltalk"):
+        return "unanswered" if decision == "none" else decision
+    return "commands"
 
 
 class StatsError(Exception):
@@ -85,6 +103,10 @@ class StatsReport:
     by_decision: tuple[tuple[str, int], ...]
     unmatched: int  # decision "none" or "clarify"
     unmatched_rate: float  # percent of `total`
+    # Events per named row (OUTCOMES order); "answered" is the sum of the sections' counts.
+    outcomes: tuple[tuple[str, int], ...] = ()
+    # (section id, language, count), most asked first: the topics-by-language view.
+    by_section_lang: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def total_change(self) -> float | None:

@@ -237,9 +237,17 @@ class StatsStore:
         """The most frequent unanswered questions of the last `days` days, with counts."""
         return await self.events.unanswered(days, limit, now)
 
-    async def daily_counts_csv(self, days: int | None = None, now: datetime | None = None) -> str:
-        """CSV `day,section,count` per UTC day and section, rolled-up days included."""
-        return await self.events.daily_counts_csv(days, now)
+    async def count_rows(
+        self, days: int | None = None, now: datetime | None = None
+    ) -> list[tuple[str, str, str, str, str, int]]:
+        """`(day, section id or '', route, lang, decision, count)` per UTC day (for /export)."""
+        return await self.events.count_rows(days, now)
+
+    async def unanswered_by_lang(
+        self, days: int = 30, now: datetime | None = None
+    ) -> list[tuple[str, str, int]]:
+        """`(question, lang, count)` of the last `days` days' "I can't answer" questions."""
+        return await self.events.unanswered_by_lang(days, now)
 
     # --- language choices ---
 

@@ -45,7 +45,7 @@ from bot.service import USER_COMMANDS, Service
 from bot.storage.ports import Storage
 from bot.storage.records import StatsError
 from bot.storage.store import StatsStore
-from bot.tg import admin, handlers, helpdesk, posters
+from bot.tg import admin, admin_stats, handlers, helpdesk, posters
 from bot.tg.errors import ReadableUpdatesRequest, configure_logging, quiet_url_loggers
 from bot.tg.fair import FairRateLimiter, FairUpdateProcessor, InFlightQueue
 from bot.tg.handlers import BotData, Context
@@ -109,9 +109,9 @@ USER_COMMAND_CALLBACKS = {
 }
 # Admin commands, for ADMIN_IDS only (numeric ids) and only in private chats.
 ADMIN_COMMAND_CALLBACKS = {
-    "stats": handlers.stats,
-    "unanswered": handlers.unanswered,
-    "export": handlers.export,
+    "stats": admin_stats.stats,
+    "unanswered": admin_stats.unanswered,
+    "export": admin_stats.export,
     "content": admin.content,
     "reload": admin.reload,
     "rollback": admin.rollback,

@@ -11,7 +11,6 @@ username; admins are recognised by numeric id only (`ADMIN_IDS`), in `app.py`'s 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -37,10 +36,9 @@ from bot.config import Settings
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.i18n import supported, t
 from bot.replies import Button, Reply, escape, split_message
-from bot.reports import format_report
 from bot.service import Service
 from bot.storage.ports import Storage
-from bot.storage.records import StatsEvent, StatsUnavailable
+from bot.storage.records import StatsEvent
 from bot.tg.fair import FairUpdateProcessor
 
 if TYPE_CHECKING:  # admin.py and helpdesk.py import this module
@@ -51,8 +49,6 @@ logger = logging.getLogger(__name__)
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _NO_PREVIEW_JSON = json.dumps(NO_PREVIEW.to_dict())
-# /stats periods; the first is the default.
-STATS_PERIODS: dict[str, int | None] = {"30d": 30, "7d": 7, "90d": 90, "all": None}
 # How long Telegram may cache inline results (seconds): content changes rarely.
 INLINE_CACHE_SECONDS = 300
 
@@ -333,72 +329,7 @@ async def inline_chosen(update: Update, context: Context) -> None:
     store.record(StatsEvent(user_key, "inline", chosen.result_id, "answer", 100.0, lang))
 
 
-# --- admin commands (app.py lets only ADMIN_IDS in private chats reach these) ------------------
-
-
-async def stats(update: Update, context: Context) -> None:
-    """/stats [7d|30d|90d|all]: the table, then a chart."""
-    message = update.effective_message
-    if message is None:
-        return
-    period = context.args[0].lower() if context.args else next(iter(STATS_PERIODS))
-    if period not in STATS_PERIODS:
-        await message.reply_text(f"Use /stats with one of: {', '.join(STATS_PERIODS)}")
-        return
-    try:
-        report = await context.bot_data.store.report(STATS_PERIODS[period])
-    except StatsUnavailable:
-        await message.reply_text("The statistics database is unavailable right now.")
-        return
-    await _send_pre(message, format_report(report))
-    desk = await context.bot_data.helpdesk.stats_text(STATS_PERIODS[period])
-    if desk is not None:  # the help desk is configured: its cases and answer times
-        await _send_pre(message, desk)
-    try:
-        from bot.charts import render_chart
-    except ImportError:  # pragma: no cover - matplotlib is an optional dependency
-        return
-    # Drawing takes a moment of CPU: keep the event loop serving other users meanwhile.
-    chart = await asyncio.to_thread(render_chart, report)
-    await message.reply_photo(chart, caption=f"Asks per section, {report.period}")
-
-
-async def unanswered(update: Update, context: Context) -> None:
-    """/unanswered: the most frequent questions the bot could not answer (scrubbed)."""
-    message = update.effective_message
-    if message is None:
-        return
-    try:
-        rows = await context.bot_data.store.unanswered()
-    except StatsUnavailable:
-        await message.reply_text("The statistics database is unavailable right now.")
-        return
-    if not rows:
-        await message.reply_text("No unanswered questions in the last 30 days.")
-        return
-    lines = [f"{count:>4}  {text}" for text, count in rows]
-    await _send_pre(message, "Unanswered, last 30 days\n\n" + "\n".join(lines))
-
-
-async def export(update: Update, context: Context) -> None:
-    """/export: daily counts per section as a CSV file."""
-    message = update.effective_message
-    if message is None:
-        return
-    try:
-        csv_text = await context.bot_data.store.daily_counts_csv()
-    except StatsUnavailable:
-        await message.reply_text("The statistics database is unavailable right now.")
-        return
-    await message.reply_document(
-        csv_text.encode(), filename="daily-counts.csv", caption="Daily asks per section (UTC)"
-    )
-
-
-async def _send_pre(message: Message, text: str) -> None:
-    """Monospace text in as many messages as needed; a <pre> never spans two."""
-    for part in split_message(escape(text)):
-        await message.reply_text(f"<pre>{part}</pre>", parse_mode=ParseMode.HTML)
+# Admin statistics (/stats, /unanswered, /export) live in bot/tg/admin_stats.py.
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -512,6 +443,11 @@ def _record(update: Update, context: Context, reply: Reply) -> None:
             outcome.question,
         )
     )
+
+
+async def admin_language(update: Update, context: Context) -> str:
+    """The language an admin's reports are in: their chosen one, as for every user."""
+    return await _language(update, context)
 
 
 async def _language(update: Update, context: Context) -> str:
