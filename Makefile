@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 
 # Install (again) only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
+	@echo "Installing the bot and its dependencies into $(VENV) (first time: about a minute)..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

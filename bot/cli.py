@@ -60,7 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_console(args: argparse.Namespace) -> int:
     """Chat with the bot in this terminal, offline, on the bundled content.
 
-    Example: echo "can my boss keep my passport" | python -m bot console
+    Example: echo "can my boss keep my passport" | python -m bot console --lang en
     """
     from bot.console import run_console
     from bot.service import Service
@@ -72,7 +72,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     service = Service.configured(library, settings)
     interactive = sys.stdin.isatty()
     lines = _prompt_lines() if interactive else iter(sys.stdin)
-    return run_console(service, lines, sys.stdout, interactive=interactive)
+    return run_console(service, lines, sys.stdout, interactive=interactive, lang=args.lang)
 
 
 def _prompt_lines() -> Iterator[str]:
@@ -371,7 +371,10 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     add("run", cmd_run)
-    add("console", cmd_console)
+    console = add("console", cmd_console)
+    console.add_argument(
+        "--lang", default="en", choices=SUPPORTED_LANGUAGES, help="the chat's language (default en)"
+    )
     match = add("match", cmd_match)
     match.add_argument("question", nargs="*", help="the question to match")
     match.add_argument("--jsonl", action="store_true", help="read questions from stdin")

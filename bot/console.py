@@ -1,18 +1,21 @@
 """The offline chat: the same conversation core as the Telegram bot, in a terminal.
 
-Type a question, a command (/topics, /help, /about, /privacy, /language) or the number of a
-button. Works interactively and with piped input (one reply block per line, ends at EOF).
+Type a question, a command (the same list as /help, from bot/commands.py) or the number of a
+button. Commands that need Telegram (/subscribe, the help desk, admin tools) get a clear "only on
+Telegram". Works interactively and with piped input (one reply block per line, ends at EOF).
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TextIO
 
-from bot.content.models import SUPPORTED_LANGUAGES
-from bot.replies import Button, Reply
+from bot.commands import telegram_only
+from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.i18n import t
+from bot.replies import Button, Reply, escape
 from bot.service import Service
 
 _TAG = re.compile(r"</?(b|i|u|s|code|pre|blockquote|a)( [^>]*)?>")
@@ -26,7 +29,7 @@ def to_plain(text: str) -> str:
 class ConsoleChat:
     """One console conversation: remembers the language and the buttons last shown."""
 
-    def __init__(self, service: Service, lang: str = "en") -> None:
+    def __init__(self, service: Service, lang: str = DEFAULT_LANGUAGE) -> None:
         self.service = service
         self.lang = lang
         self.buttons: list[Button] = []
@@ -48,21 +51,33 @@ class ConsoleChat:
             return self.service.language_chosen(self.lang)
         return self.service.press(payload, self.lang)
 
+    def commands(self) -> dict[str, Callable[[str], Reply]]:
+        """What each console command does, given its argument; one entry per registry command
+        that works here (`bot.commands`, `in_console`)."""
+        service, lang = self.service, self.lang
+        return {
+            "start": lambda argument: service.start(lang, argument or None),
+            "topics": lambda _: service.topics(lang),
+            "help": lambda _: service.help(lang),
+            "about": lambda _: service.about(lang),
+            "glossary": lambda _: service.glossary(lang),
+            "privacy": lambda _: service.privacy(lang),
+            "language": lambda _: service.language_menu(lang),
+            "forget": lambda _: self._notice(t("console_forget", lang)),
+        }
+
     def _command(self, text: str) -> Reply:
         name, _, argument = text[1:].partition(" ")
-        commands = {
-            "topics": lambda: self.service.topics(self.lang),
-            "help": lambda: self.service.help(self.lang),
-            "about": lambda: self.service.about(self.lang),
-            "glossary": lambda: self.service.glossary(self.lang),
-            "privacy": lambda: self.service.privacy(self.lang),
-            "language": lambda: self.service.language_menu(self.lang),
-        }
-        if name == "start":
-            return self.service.start(self.lang, argument or None)
+        name = name.lower()
+        commands = self.commands()
         if name in commands:
-            return commands[name]()
+            return commands[name](argument.strip())
+        if name in telegram_only():
+            return self._notice(t("console_telegram_only", self.lang, command=name))
         return self.service.unknown_command(self.lang)
+
+    def _notice(self, text: str) -> Reply:
+        return Reply(escape(text), lang=self.lang)
 
     def render(self, reply: Reply) -> str:
         """The reply as terminal text, buttons numbered so they can be chosen by typing."""
@@ -74,9 +89,16 @@ class ConsoleChat:
         return "\n".join(lines)
 
 
-def run_console(service: Service, lines: Iterable[str], out: TextIO, *, interactive: bool) -> int:
-    """Chat until EOF (or /quit); print one reply block per input line."""
-    chat = ConsoleChat(service)
+def run_console(
+    service: Service,
+    lines: Iterable[str],
+    out: TextIO,
+    *,
+    interactive: bool,
+    lang: str = DEFAULT_LANGUAGE,
+) -> int:
+    """Chat in `lang` until EOF (or /quit); print one reply block per input line."""
+    chat = ConsoleChat(service, lang)
     out.write(chat.render(service.start(chat.lang)) + "\n")
     if interactive:
         out.write(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot import helpdesk, replies
+from bot.commands import HELPDESK_COMMANDS, USER_COMMANDS
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library, Section, pick
 from bot.i18n import catalogue, t
 from bot.legal import is_personal_legal_question
@@ -28,30 +29,7 @@ if TYPE_CHECKING:
     from bot.config import Settings
 
 
-@dataclass(frozen=True)
-class Command:
-    """A user command: its name and the catalogue key of its one-line description."""
-
-    name: str
-    description_key: str
-
-
-# The one list of user commands. It feeds both Telegram's command menu (setMyCommands) and /help,
-# and the README's command table is checked against it.
-USER_COMMANDS: tuple[Command, ...] = (
-    Command("start", "cmd_start"),
-    Command("topics", "cmd_topics"),
-    Command("help", "cmd_help"),
-    Command("about", "cmd_about"),
-    Command("glossary", "cmd_glossary"),
-    Command("privacy", "cmd_privacy"),
-    Command("forget", "cmd_forget"),
-    Command("language", "cmd_language"),
-    Command("subscribe", "cmd_subscribe"),
-    Command("unsubscribe", "cmd_unsubscribe"),
-)
-# Shown (in the menu and /help) only while the help desk is on.
-HELPDESK_COMMANDS: tuple[Command, ...] = (Command("human", "cmd_human"), Command("end", "cmd_end"))
+# The command registry lives in bot/commands.py (imported above for the menu and /help).
 
 # Which view of a section each payload prefix opens.
 _VIEWS: dict[str, Callable[[Section, Library, str], tuple[str, Sequence[Row]]]] = {

@@ -6,8 +6,9 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
+from bot.commands import USER_COMMANDS
 from bot.config import Settings
-from bot.service import USER_COMMANDS, Service
+from bot.service import Service
 from bot.tg.app import ADMIN_COMMAND_CALLBACKS, USER_COMMAND_CALLBACKS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")

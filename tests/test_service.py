@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.commands import USER_COMMANDS
 from bot.content.loader import load_library
 from bot.replies import MESSAGE_LIMIT, split_message
-from bot.service import USER_COMMANDS, Service
+from bot.service import Service
 from tests.html_check import assert_valid_telegram_html as assert_valid_html
 
 ROOT = Path(__file__).resolve().parent.parent

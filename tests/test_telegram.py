@@ -27,12 +27,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import aiohttp
 import pytest
 
+from bot.commands import USER_COMMANDS
 from bot.config import Settings
 from bot.content.models import SUPPORTED_LANGUAGES, Library
 from bot.i18n import t
 from bot.matching import Candidate, Matcher, MatchResult
 from bot.replies import Reply, escape, split_message
-from bot.service import USER_COMMANDS, Service
+from bot.service import Service
 from bot.storage.store import StatsStore
 from bot.tg.app import ADMIN_COMMAND_CALLBACKS, ALLOWED_UPDATES
 from bot.tg.errors import REDACTED, RedactSecrets

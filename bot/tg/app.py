@@ -37,11 +37,12 @@ from telegram.ext import (
 )
 
 from bot.announce import Announcer, Pace
+from bot.commands import USER_COMMANDS
 from bot.config import ConfigError, Settings
 from bot.content.loader import ContentError, load_library
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.content.updates import ContentManager
-from bot.service import USER_COMMANDS, Service
+from bot.service import Service
 from bot.storage.ports import Storage
 from bot.storage.records import StatsError
 from bot.storage.store import StatsStore
@@ -94,7 +95,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # The signal that reloads the content folder, as /reload does (not on Windows).
 RELOAD_SIGNAL = getattr(signal, "SIGHUP", None)
 
-# The callback of every user command in bot.service.USER_COMMANDS (the list /help shows).
+# The callback of every user command in bot.commands.USER_COMMANDS (the list /help shows).
 USER_COMMAND_CALLBACKS = {
     "start": handlers.start,
     "topics": handlers.topics,

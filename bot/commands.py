@@ -1,0 +1,56 @@
+"""The one command registry: every command, where it works, and its one-line description.
+
+It feeds Telegram's command menu (setMyCommands, via `Service.commands`), /help, the offline
+console (bot/console.py) and the README check (tests/test_docs.py); bot/tg/app.py maps each name
+to its callback and refuses to start when one is missing. Descriptions are catalogue keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    """A user command: its name, the catalogue key of its description, and where it works."""
+
+    name: str
+    description_key: str
+    # False: it needs a Telegram chat (subscriptions, a person on the help desk), so the console
+    # says so instead of pretending.
+    in_console: bool = True
+
+
+USER_COMMANDS: tuple[Command, ...] = (
+    Command("start", "cmd_start"),
+    Command("topics", "cmd_topics"),
+    Command("help", "cmd_help"),
+    Command("about", "cmd_about"),
+    Command("glossary", "cmd_glossary"),
+    Command("privacy", "cmd_privacy"),
+    Command("forget", "cmd_forget"),
+    Command("language", "cmd_language"),
+    Command("subscribe", "cmd_subscribe", in_console=False),
+    Command("unsubscribe", "cmd_unsubscribe", in_console=False),
+)
+# Shown (in the menu and /help) only while the help desk is on.
+HELPDESK_COMMANDS: tuple[Command, ...] = (
+    Command("human", "cmd_human", in_console=False),
+    Command("end", "cmd_end", in_console=False),
+)
+# For ADMIN_IDS only, in private chats; never in the menu or /help (others see "unknown").
+ADMIN_COMMANDS: tuple[str, ...] = (
+    "stats",
+    "unanswered",
+    "export",
+    "content",
+    "reload",
+    "rollback",
+    "poster",
+)
+
+
+def telegram_only() -> frozenset[str]:
+    """Commands the console knows of but cannot run: they need Telegram."""
+    names = {c.name for c in (*USER_COMMANDS, *HELPDESK_COMMANDS) if not c.in_console}
+    return frozenset(names | set(ADMIN_COMMANDS))
