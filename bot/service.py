@@ -16,7 +16,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot import replies
-from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library, Section, pick
+from bot.content.models import (
+    DEFAULT_LANGUAGE,
+    GENERAL_DISTRESS,
+    SUPPORTED_LANGUAGES,
+    Library,
+    Section,
+    pick,
+)
 from bot.i18n import catalogue, t
 from bot.matching import Matcher, MatchResult
 from bot.replies import Button, Outcome, Reply, Route, Row, escape, join
@@ -167,6 +174,7 @@ class Service:
                 version=escape(pack.version),
             )
             for pack in self._content.library.packs
+            if pack.sections  # the safety pack explains no document
         ]
         return Reply(join(*parts), (replies.menu_row(lang),), lang=lang)
 
@@ -218,38 +226,69 @@ class Service:
                 lang=lang,
             )
         result = content.matcher.match(question, lang)
+        if result.distress:
+            return self._urgent(result, question, lang)
         reply_lang = self._reply_language(result, lang)
-        urgent = replies.urgent_help(content.library, reply_lang) if result.distress else ""
+        return self._answer(result, question, lang, reply_lang)
+
+    def _answer(self, result: MatchResult, question: str, lang: str, reply_lang: str) -> Reply:
+        """A section, a choice of sections, or an honest no, in `reply_lang`."""
+        library = self._content.library
         score = result.candidates[0].score if result.candidates else 0.0
         if result.decision == "answer" and result.answer is not None:
-            section = content.library.section(result.answer)
+            section = library.section(result.answer)
             if section is not None:
-                body, buttons = replies.section_summary(section, content.library, reply_lang)
+                body, buttons = replies.section_summary(section, library, reply_lang)
                 return Reply(
-                    join(urgent, body),
+                    body,
                     _pinned(buttons, reply_lang) if reply_lang != lang else tuple(buttons),
                     Outcome("text", section.id, "answer", score),
                     reply_lang,
                 )
         if result.decision == "clarify":
-            choices = [content.library.section(sid) for sid in result.alternatives]
+            choices = [library.section(sid) for sid in result.alternatives]
             rows: tuple[Row, ...] = tuple(
                 (replies.section_button(section, reply_lang),) for section in choices if section
             )
             if reply_lang != lang:
                 rows = _pinned(rows, reply_lang)
             return Reply(
-                join(urgent, escape(t("clarify", reply_lang))),
+                escape(t("clarify", reply_lang)),
                 (*rows, replies.menu_row(reply_lang)),
                 Outcome("text", None, "clarify", score, question),
                 reply_lang,
             )
         return Reply(
-            join(urgent, escape(t("no_answer", reply_lang))),
-            replies.menu_buttons(content.library, reply_lang),
+            escape(t("no_answer", reply_lang)),
+            (
+                *replies.find_help_rows(library, reply_lang),
+                *replies.menu_buttons(library, reply_lang),
+            ),
             Outcome("text", None, "none", score, question),
             reply_lang,
         )
+
+    def _urgent(self, result: MatchResult, question: str, lang: str) -> Reply:
+        """Someone may be in danger: the urgent-help note first, as a message of its own, in the
+        language they wrote in; then the topic (or, with none, what the bot can still do), with
+        ways to real help on top. A button under the second message never edits the note away.
+        """
+        library = self._content.library
+        # The language of the message, even when it is English and the app is set otherwise:
+        # a person in danger reads best the language they just wrote in.
+        note_lang = result.lang if result.lang in SUPPORTED_LANGUAGES else lang
+        note = replies.urgent_note(library, result.distress_kind, note_lang)
+        follow = self._answer(result, question, lang, note_lang)
+        if follow.outcome is not None and follow.outcome.decision == "none":
+            text, rows = replies.urgent_follow_up(library, note_lang)
+            follow = replace(follow, text=text, buttons=rows)
+        else:
+            follow = replace(
+                follow, buttons=(*replies.urgent_rows(library, note_lang), *follow.buttons)
+            )
+        kind = result.distress_kind or GENERAL_DISTRESS
+        outcome = replace(follow.outcome, distress_kind=kind) if follow.outcome else None
+        return replace(follow, outcome=outcome, before=(note,) if note else ())
 
     def _reply_language(self, result: MatchResult, lang: str) -> str:
         """Answer in the language of the question when it is clearly another supported one."""
@@ -289,6 +328,10 @@ class Service:
         kind, _, rest = payload.partition(":")
         if kind == "t" and not rest:
             return self.topics(lang)
+        if kind == "h":
+            referral = self._referrals(rest, lang)
+            if referral is not None:
+                return referral
         section_id, _, view_lang = rest.partition(":")
         section = library.section(section_id) if kind in _VIEWS else None
         if section is not None and view_lang in ("", *SUPPORTED_LANGUAGES):
@@ -301,6 +344,22 @@ class Service:
             replies.menu_buttons(library, lang),
             lang=lang,
         )
+
+    def _referrals(self, rest: str, lang: str) -> Reply | None:
+        """ "Find help in your country": `h[:<lang>]` the countries, `h:<CODE>[:<lang>]` one
+        country's checked contacts. The country is asked, never guessed. None if unreadable."""
+        library = self._content.library
+        parts = rest.split(":") if rest else []
+        if parts and parts[-1] in SUPPORTED_LANGUAGES:
+            lang = parts.pop()
+        if not parts:
+            text, rows = replies.countries(library, lang)
+            return Reply(text, rows, lang=lang)
+        if len(parts) == 1:
+            found = replies.referral_list(library, parts[0], lang)
+            if found is not None:
+                return Reply(found[0], found[1], lang=lang)
+        return None
 
     def _view(
         self, kind: str, section: Section, library: Library, lang: str, *, route: Route

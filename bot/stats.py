@@ -42,7 +42,7 @@ import sqlite3
 import time
 from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
@@ -247,6 +247,22 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
 )
+MIGRATIONS += (
+    (
+        "0004_urgent_counts",
+        (
+            # Urgent-help replies per day, language and kind of danger (safeguarding figures):
+            # counts only, never who or what; kept forever like daily_counts.
+            """CREATE TABLE urgent_counts (
+                day TEXT NOT NULL,
+                lang TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (day, lang, kind)
+            ) WITHOUT ROWID""",
+        ),
+    ),
+)
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in MIGRATIONS)
 
 
@@ -324,6 +340,9 @@ class StatsEvent:
     chat_type: ChatType = "private"
     question: str | None = None
     at: datetime | None = None
+    # Set when the reply began with an urgent-help note: the kind of danger (counted per day
+    # and language in `urgent_counts`, nothing else about it is kept).
+    distress_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -354,6 +373,14 @@ class StatsReport:
     by_decision: tuple[tuple[str, int], ...]
     unmatched: int  # decision "none" or "clarify"
     unmatched_rate: float  # percent of `total`
+    # Safeguarding: urgent-help replies in the period, by kind and by language, most first.
+    urgent_by_kind: tuple[tuple[str, int], ...] = ()
+    urgent_by_lang: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def urgent(self) -> int:
+        """Urgent-help replies in the period."""
+        return sum(count for _, count in self.urgent_by_kind)
 
     @property
     def total_change(self) -> float | None:
@@ -382,7 +409,7 @@ class Announcement:
 
 # An event as it waits in memory: already scrubbed, already reduced to the stored columns.
 # (at, user_key, route, section_id, decision, score, lang, chat_type, question)
-_Row = tuple[int, str, str, str | None, str, float, str, str, str | None]
+_Row = tuple[int, str, str, str | None, str, float, str, str, str | None, str | None]
 
 
 def _utcnow() -> datetime:
@@ -644,6 +671,7 @@ class StatsStore:
             str(event.lang)[:_SHORT_TEXT],
             chat_type,
             question,
+            str(event.distress_kind)[:_SHORT_TEXT] if event.distress_kind else None,
         )
 
     async def flush(self) -> int:
@@ -683,8 +711,9 @@ class StatsStore:
         counts: Counter[tuple[str, str, str, str, str]] = Counter()
         users: set[tuple[str, str]] = set()
         unmatched = []
+        urgent: Counter[tuple[str, str, str]] = Counter()
         day_of: dict[int, str] = {}
-        for at, user_key, route, section, decision, _, lang, _, question in batch:
+        for at, user_key, route, section, decision, _, lang, _, question, kind in batch:
             day = day_of.get(at // 86400)
             if day is None:
                 day = day_of[at // 86400] = _day(at)
@@ -692,6 +721,8 @@ class StatsStore:
             users.add((day, user_key))
             if question is not None:
                 unmatched.append((at, user_key, decision, lang, question))
+            if kind is not None:
+                urgent[(day, lang, kind)] += 1
         await db.execute("BEGIN IMMEDIATE")
         await db.executemany(
             "INSERT INTO events (at, user_key, route, section_id, decision, score, lang, "
@@ -711,6 +742,12 @@ class StatsStore:
             [(*key, n) for key, n in counts.items()],
         )
         await db.executemany("INSERT OR IGNORE INTO user_days (day, user_key) VALUES (?, ?)", users)
+        if urgent:
+            await db.executemany(
+                "INSERT INTO urgent_counts (day, lang, kind, count) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (day, lang, kind) DO UPDATE SET count = count + excluded.count",
+                [(*key, n) for key, n in urgent.items()],
+            )
         await db.execute("COMMIT")
 
     async def _run_flusher(self) -> None:
@@ -1047,7 +1084,13 @@ class StatsStore:
             users = await self._scalar(
                 db, f"SELECT COUNT(DISTINCT user_key) FROM {users_table}{where}", params
             )
-            return _build_report(days, start, today, rows, previous, users)
+            async with db.execute(
+                f"SELECT lang, kind, SUM(count) FROM urgent_counts{where} GROUP BY lang, kind",
+                params,
+            ) as cursor:
+                urgent = await cursor.fetchall()
+            report = _build_report(days, start, today, rows, previous, users)
+            return _with_urgent(report, urgent)
 
         return await self._query("report", run)
 
@@ -1381,6 +1424,20 @@ def _build_report(
     )
 
 
+def _with_urgent(report: StatsReport, rows: Iterable[Sequence[Any]]) -> StatsReport:
+    """The report with its safeguarding figures: urgent replies by kind and by language."""
+    kinds: Counter[str] = Counter()
+    langs: Counter[str] = Counter()
+    for lang, kind, count in rows:
+        kinds[kind] += count
+        langs[lang] += count
+    return replace(
+        report,
+        urgent_by_kind=tuple(sorted(kinds.items(), key=lambda item: (-item[1], item[0]))),
+        urgent_by_lang=tuple(sorted(langs.items(), key=lambda item: (-item[1], item[0]))),
+    )
+
+
 # --- Formatting ---------------------------------------------------------------------------------
 
 REPORT_WIDTH = 40  # characters per line: a phone shows about this many in monospace
@@ -1417,6 +1474,13 @@ def format_report(report: StatsReport) -> str:
         asks += f" ({_signed_percent(change) if report.previous_total else 'new'})"
     lines.append(f"{asks}, users {report.unique_users:,}")
     lines.append(f"Unanswered {report.unmatched_rate:.1f}% ({report.unmatched:,})")
+    lines.append(f"Safeguarding: {report.urgent:,} urgent-help replies")
+    if report.urgent:
+        for title, pairs in (
+            ("  by kind", report.urgent_by_kind),
+            ("  by lang", report.urgent_by_lang),
+        ):
+            lines.extend(_wrap([f"{key} {count:,}" for key, count in pairs], title))
     if report.sections:
         lines.append("")
         with_change = report.previous_total is not None

@@ -257,9 +257,13 @@ async def test_free_text_gets_the_services_answer(bot: RunningBot, decision: str
 
 async def test_distress_gets_the_urgent_help_note_first(bot: RunningBot) -> None:
     question = "q danger"
-    call = await say(bot, question)
-    assert call.params["text"].startswith(f"<b>⚠️ {t('urgent_title', 'en')}</b>")
-    assert_sent(call, bot.service.ask(question, "en"))
+    since = bot.fake.mark()
+    await bot.fake.push_message(question)
+    note, answer = await bot.fake.wait_for_call("sendMessage", 2, since=since)
+    reply = bot.service.ask(question, "en")
+    assert note.params["text"] == reply.before[0]
+    assert note.params["text"].startswith(f"<b>⚠️ {t('urgent_title', 'en')}</b>")
+    assert_sent(answer, reply)
 
 
 async def test_a_4096_character_message_is_answered(bot: RunningBot) -> None:
