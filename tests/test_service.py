@@ -77,7 +77,7 @@ def test_self_harm_gets_caring_words_and_never_cant_answer(service):
     assert "you do not have to carry this alone" in note
     assert "can't answer" not in reply.text
     assert reply.outcome.distress_kind == "self_harm"
-    assert "s:human-rights" in payloads(reply) and "t" in payloads(reply)
+    assert {"s:human-rights", "t"} <= set(payloads(reply))
 
 
 def test_danger_in_russian_is_answered_in_russian_whatever_the_app_language(service):

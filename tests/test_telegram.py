@@ -49,10 +49,13 @@ OTHER_USER = 2002
 
 
 async def say(bot: RunningBot, text: str | None, wait: float = 5.0, **kwargs: Any) -> Call:
-    """Send a message as a user; return the bot's single answer (fails if there is none)."""
+    """Send a message as a user; return the bot's answer (fails if there is none). A message
+    that sounds like danger gets the urgent-help note first: then the answer is the second."""
     since = bot.fake.mark()
     await bot.fake.push_message(text, **kwargs)
     [call] = await bot.fake.wait_for_call("sendMessage", since=since, timeout=wait)
+    if call.params["text"].startswith("<b>⚠️"):
+        call = (await bot.fake.wait_for_call("sendMessage", 2, since=since, timeout=wait))[1]
     return call
 
 

@@ -201,12 +201,13 @@ def _check_across_packs(packs: Iterable[Pack]) -> list[Problem]:
             section_ids.setdefault(section.id, pack.file_name)
     defining = [pack.file_name for pack in packs if pack.urgent_help]
     if len(defining) > 1:
-        for file_name in defining[1:]:
+        for file_name in defining:
+            others = ", ".join(name for name in defining if name != file_name)
             problems.append(
                 Problem(
                     file_name,
-                    f"urgent_help is already defined in {defining[0]}: only one pack may "
-                    "define the urgent-help notes (change that pack instead)",
+                    f"urgent_help: also defined in {others}; only one pack may define the "
+                    "urgent-help notes (change that one instead)",
                 )
             )
     for pack in packs:

@@ -30,15 +30,18 @@ import hashlib
 import logging
 import os
 import re
+import secrets
 import tempfile
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.content.loader import build_library, read_content_dir
-from bot.content.models import Library, Pack
+from bot.content.models import SUPPORTED_LANGUAGES, Library, Pack
+from bot.content.safety import SafetyChange, diff_safety, stale_referrals
 from bot.matching import Matcher
 from bot.service import Service
 
@@ -51,6 +54,10 @@ MAX_UPLOAD_BYTES = 512 * 1024
 HISTORY_DIR = ".history"
 CONTENT_SUFFIX = ".yaml"
 MAX_STEM_CHARS = 64
+
+# How long an upload that changes the urgent-help texts waits for the admin's second press.
+SAFETY_CONFIRM_SECONDS = 3600
+REPLACE_URGENT_LABEL = "Replace the urgent-help note"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _TIMESTAMP_FORMAT = "%Y%m%dT%H%M%S%fZ"  # sorts as text in time order
@@ -96,6 +103,10 @@ class UpdateResult:
     at: datetime | None = None
     # The history file the replaced version was kept in, if any.
     kept_as: str | None = None
+    # What the change does (or, waiting, would do) to the urgent-help notes and referrals.
+    safety: SafetyChange | None = None
+    # Set when the change waits for the admin's second press (`ContentManager.confirm`).
+    confirm_token: str | None = None
 
     @property
     def has_changes(self) -> bool:
@@ -105,12 +116,22 @@ class UpdateResult:
     def describe(self) -> str:
         """A short plain-English message for the admin who made the change."""
         target = f" {self.file_name}" if self.file_name else ""
+        if self.confirm_token is not None and self.safety:
+            lines = [
+                f"Not installed yet{target}: it changes the urgent-help text that people in "
+                "danger get first. Check every change below; to install it, press "
+                f"'{REPLACE_URGENT_LABEL}' (within {SAFETY_CONFIRM_SECONDS // 60} minutes).",
+                "",
+                *self.safety.lines(),
+            ]
+            return "\n".join(lines)
         if not self.ok:
             lines = [f"Not applied{target}: nothing was changed. Problems:"]
             lines += [f"- {problem}" for problem in self.problems]
             return "\n".join(lines)
+        urgent = f"Urgent help changed: {self.safety.summary()}." if self.safety else ""
         if not self.has_changes:
-            return f"Done{target}: no section changed."
+            return "\n".join(filter(None, [f"Done{target}: no section changed.", urgent]))
         lines = [f"Live now{target}."]
         if self.added:
             lines.append(f"Added: {', '.join(self.added)}")
@@ -119,6 +140,8 @@ class UpdateResult:
             lines.append(f"Changed: {'; '.join(parts)}")
         if self.removed:
             lines.append(f"Removed: {', '.join(self.removed)}")
+        if urgent:
+            lines.append(urgent)
         return "\n".join(lines)
 
 
@@ -134,6 +157,20 @@ class PackInfo:
     loaded_at: datetime | None
     # The file on disk is no longer the version being served (edited or deleted without /reload).
     changed_on_disk: bool = False
+    # Referrals checked more than a year ago, one line each: due for re-checking.
+    stale_referrals: tuple[str, ...] = ()
+    # Kinds of urgent-help note this pack defines (only one pack may).
+    urgent_kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _PendingSafety:
+    """An upload that changes the safety text, waiting for the admin's second press."""
+
+    file_name: str
+    data: bytes
+    change: SafetyChange
+    expires: float  # time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -160,6 +197,11 @@ def diff_libraries(old: Library, new: Library) -> tuple[list[str], dict[str, lis
         if names:
             changed[section.id] = names
     return added, changed, removed
+
+
+def _note_languages(pack: Pack) -> tuple[str, ...]:
+    found = {lang for texts in pack.urgent_help.values() for lang in texts}
+    return tuple(lang for lang in SUPPORTED_LANGUAGES if lang in found)
 
 
 def _digest(data: bytes) -> str:
@@ -210,6 +252,7 @@ class ContentManager:
         self.seeds_dir = Path(seeds_dir)
         self.service = service
         self._lock = threading.Lock()
+        self._pending: dict[str, _PendingSafety] = {}
         # File name -> digest of the bytes the live pack was built from. The service was loaded
         # from this folder just before; a file that differs now was edited since.
         self._live_digests: dict[str, str] = {}
@@ -254,7 +297,28 @@ class ContentManager:
                 ],
             )
         with self._lock:
-            return self._change(name, data)
+            return self._change(name, data, confirmed=False)
+
+    def confirm(self, token: str) -> UpdateResult:
+        """Install an upload that changes the urgent-help text, after the admin's second press.
+
+        Checked again with the content as it is now; if the change is no longer the one the
+        admin saw (another upload came in between), nothing is installed.
+        """
+        with self._lock:
+            now = time.monotonic()
+            self._pending = {k: v for k, v in self._pending.items() if v.expires > now}
+            pending = self._pending.pop(token, None)
+            if pending is None:
+                return UpdateResult(
+                    False,
+                    None,
+                    [
+                        "this confirmation was used already or is more than "
+                        f"{SAFETY_CONFIRM_SECONDS // 60} minutes old; send the file again"
+                    ],
+                )
+            return self._change(pending.file_name, pending.data, confirmed=pending.change)
 
     def reload(self) -> UpdateResult:
         """Re-read the content folder (after a git deploy, /reload or SIGHUP) and serve it.
@@ -309,6 +373,7 @@ class ContentManager:
         except OSError:
             on_disk = {}
         infos = []
+        today = datetime.now(UTC).date()
         for pack in self.service.library.packs:
             name = Path(pack.file_name).name
             live = self._live_digests.get(name)
@@ -318,9 +383,12 @@ class ContentManager:
                     pack_id=pack.id,
                     version=pack.version,
                     sections=len(pack.sections),
-                    languages=pack.languages(),
+                    # A safety pack has no sections: the languages of its urgent notes.
+                    languages=pack.languages() or _note_languages(pack),
                     loaded_at=pack.loaded_at,
                     changed_on_disk=live is not None and on_disk.get(name) != live,
+                    stale_referrals=tuple(stale_referrals(pack, today)),
+                    urgent_kinds=tuple(pack.urgent_help),
                 )
             )
         return infos
@@ -345,8 +413,14 @@ class ContentManager:
             versions.append(HistoryVersion(name, match["version"], path, saved_at))
         return sorted(versions, key=lambda kept: (kept.saved_at, len(kept.version), kept.version))
 
-    def _change(self, name: str, data: bytes) -> UpdateResult:
-        """Validate the folder with `name` set to `data`; if valid, write it and go live."""
+    def _change(
+        self, name: str, data: bytes, *, confirmed: SafetyChange | bool = True
+    ) -> UpdateResult:
+        """Validate the folder with `name` set to `data`; if valid, write it and go live.
+
+        `confirmed`: False holds back a change to the urgent-help text for a second press; a
+        SafetyChange installs only that exact change; True installs any (rollback, reload).
+        """
         try:
             files = read_content_dir(self.content_dir)
         except OSError as error:
@@ -358,15 +432,35 @@ class ContentManager:
             return UpdateResult(True, name, at=None)
         files[name] = data
         # Sorted like `read_content_dir`, so packs are served in the order a restart loads them.
-        return self._go_live(dict(sorted(files.items())), name, write=data)
+        return self._go_live(dict(sorted(files.items())), name, write=data, confirmed=confirmed)
 
     def _go_live(
-        self, files: dict[str, bytes], name: str | None, *, write: bytes | None
+        self,
+        files: dict[str, bytes],
+        name: str | None,
+        *,
+        write: bytes | None,
+        confirmed: SafetyChange | bool = True,
     ) -> UpdateResult:
         """Build library and matcher from `files`; if both work, write `write` to `name`, swap."""
         library, problems = build_library(files, self.seeds_dir)
         if library is None or problems:
             return UpdateResult(False, name, [str(problem) for problem in problems])
+        safety = diff_safety(self.service.library, library)
+        if safety and confirmed is False and name is not None and write is not None:
+            token = secrets.token_urlsafe(12)
+            expires = time.monotonic() + SAFETY_CONFIRM_SECONDS
+            self._pending[token] = _PendingSafety(name, write, safety, expires)
+            return UpdateResult(False, name, safety=safety, confirm_token=token)
+        if isinstance(confirmed, SafetyChange) and safety != confirmed:
+            return UpdateResult(
+                False,
+                name,
+                [
+                    "the content changed since you checked it: nothing was installed; send the "
+                    "file again to see the change as it would be now"
+                ],
+            )
         library = self._keep_load_times(library, files)
         try:
             matcher = Matcher.build(library)
@@ -396,7 +490,11 @@ class ContentManager:
             len(changed),
             len(removed),
         )
-        return UpdateResult(True, name, [], added, changed, removed, at, kept_as)
+        if safety:
+            log.warning("content: urgent help changed (%s): %s", name or "reload", safety.summary())
+        return UpdateResult(
+            True, name, [], added, changed, removed, at, kept_as, safety=safety or None
+        )
 
     def _keep_load_times(self, library: Library, files: Mapping[str, bytes]) -> Library:
         """Packs whose file did not change keep the time they first went live."""
