@@ -62,7 +62,8 @@ from bot.config import Settings  # noqa: E402
 from bot.content.loader import load_library  # noqa: E402
 from bot.matching import Matcher  # noqa: E402
 from bot.service import Service  # noqa: E402
-from bot.stats import StatsEvent, StatsStore  # noqa: E402
+from bot.storage.records import StatsEvent  # noqa: E402
+from bot.storage.store import StatsStore  # noqa: E402
 
 TOKEN = "123456789:AAHbenchTOKENforLOCALuseONLY_0123456789"
 BOT_USER: dict[str, Any] = {

@@ -16,7 +16,8 @@ updates of bench_bot's mix through `Application.process_update`. Updates are mad
 dropped after use, so the load itself takes no memory.
 
 `--cache-kib N` runs the memory part with SQLite's page cache at N KiB instead of the store's
-32 MiB (bot.stats.CACHE_SIZE_KIB), to see how much of the growth is that cache filling up.
+32 MiB (bot.storage.connection.CACHE_SIZE_KIB), to see how much of the growth is that cache
+filling up.
 
 Targets: cold start < 1.5 s; RSS < 90 MB; growth between 10,000 and 100,000 updates <= 10%.
 """
@@ -42,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
 
-from bot.stats import CACHE_SIZE_KIB  # noqa: E402
+from bot.storage.connection import CACHE_SIZE_KIB  # noqa: E402
 
 TARGET_COLD_START = 1.5  # seconds
 TARGET_RSS_MB = 90.0
@@ -115,7 +116,7 @@ async def phases(base_url: str, file_url: str, token: str, database: str) -> dic
     from bot.config import Settings
     from bot.content.loader import load_library
     from bot.service import Service
-    from bot.stats import StatsStore
+    from bot.storage.store import StatsStore
     from bot.tg.app import build_application
 
     marks["imports (bot, PTB, rapidfuzz, aiosqlite)"] = clock() - started
@@ -177,10 +178,10 @@ async def memory(updates: int, cache_kib: int | None) -> dict[str, Any]:
     import bench_bot
     from telegram import Update
 
-    import bot.stats
+    import bot.storage.connection
 
     if cache_kib is not None:
-        bot.stats.CACHE_SIZE_KIB = cache_kib
+        bot.storage.connection.CACHE_SIZE_KIB = cache_kib
 
     readings: dict[str, Any] = {"before start": rss_mb()}
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:

@@ -28,7 +28,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.stats import StatsEvent, StatsStore
+from bot.storage.records import StatsEvent
+from bot.storage.store import StatsStore
 
 # How often each section is asked about (a skew like real traffic: rights and trafficking most).
 SECTION_WEIGHTS = {

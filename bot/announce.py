@@ -37,6 +37,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal, Protocol, get_args
 
 from bot.content.models import Library, pick
+from bot.storage.ports import AnnouncementsPort
 
 if TYPE_CHECKING:
     from bot.content.updates import UpdateResult
@@ -194,29 +195,11 @@ class Pace:
             raise ValueError("per_chat_interval, retries and retry_delay cannot be negative")
 
 
-class StoredAnnouncement(Protocol):
-    """An announcement row as the store returns it (`bot.stats.Announcement`)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def payload(self) -> str: ...
-
-
-class AnnouncementStore(Protocol):
-    """What the announcer needs from `bot.stats.StatsStore`."""
+class AnnouncementStore(AnnouncementsPort, Protocol):
+    """What the announcer needs from storage: the announcements, and dropping a chat that
+    blocked the bot."""
 
     async def remove_subscriber(self, chat_id: int) -> bool: ...
-    async def create_announcement(
-        self, announcement_id: str, payload: str, *, offered: bool = False
-    ) -> bool: ...
-    async def accept_offer(self, announcement_id: str) -> bool: ...
-    async def pending_recipients(self, announcement_id: str) -> list[int]: ...
-    async def mark_delivered(self, announcement_id: str, chat_id: int) -> bool: ...
-    async def unfinished_announcements(self) -> Sequence[StoredAnnouncement]: ...
-    async def finish_announcement(self, announcement_id: str) -> bool: ...
 
 
 Send = Callable[[int, Announcement], Awaitable[SendStatus]]

@@ -11,7 +11,7 @@ import io
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.stats import StatsReport
+    from bot.storage.records import StatsReport
 
 CHART_DPI = 100
 CHART_WIDTH_INCHES = 8.0

@@ -182,7 +182,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     Example: python -m bot stats --days 30 --csv daily.csv
     """
-    from bot.stats import StatsStore, format_report
+    from bot.reports import format_report
+    from bot.storage.store import StatsStore
 
     settings = _settings()
     database = settings.database_path

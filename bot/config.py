@@ -53,6 +53,8 @@ class Settings:
     webhook_url: str | None = None
     port: int = DEFAULT_PORT
     log_level: str = DEFAULT_LOG_LEVEL
+    # Who runs this bot, named in /about (an NGO, a union...); unset: /about names nobody.
+    operator_name: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -86,6 +88,7 @@ class Settings:
             webhook_url=_webhook_url(env.get("WEBHOOK_URL")),
             port=_port(env.get("PORT")),
             log_level=_log_level(env.get("LOG_LEVEL", DEFAULT_LOG_LEVEL)),
+            operator_name=_operator_name(env.get("OPERATOR_NAME")),
         )
 
     def require_token(self) -> str:
@@ -157,6 +160,21 @@ def _port(raw: str | None) -> int:
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 65535:
         raise ConfigError(f"PORT: {raw!r} is not a port number (1-65535)")
     return int(raw)
+
+
+# /about shows it in one line; a name, not a paragraph.
+MAX_OPERATOR_NAME_CHARS = 100
+
+
+def _operator_name(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if len(raw) > MAX_OPERATOR_NAME_CHARS or "\n" in raw:
+        raise ConfigError(
+            f"OPERATOR_NAME: keep it to one line of at most {MAX_OPERATOR_NAME_CHARS} characters "
+            "(the name of the organisation that runs this bot)"
+        )
+    return raw
 
 
 def _log_level(raw: str) -> str:

@@ -54,6 +54,7 @@ class ConsoleChat:
             "topics": lambda: self.service.topics(self.lang),
             "help": lambda: self.service.help(self.lang),
             "about": lambda: self.service.about(self.lang),
+            "glossary": lambda: self.service.glossary(self.lang),
             "privacy": lambda: self.service.privacy(self.lang),
             "language": lambda: self.service.language_menu(self.lang),
         }

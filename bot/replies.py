@@ -10,7 +10,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.content.models import DEFAULT_LANGUAGE, Library, Localized, Section, pick
+from bot.content.models import (
+    DEFAULT_LANGUAGE,
+    GlossaryEntry,
+    Library,
+    Localized,
+    Section,
+    pick,
+)
 from bot.i18n import catalogue, t
 
 Route = Literal["command", "button", "text", "deeplink", "inline"]
@@ -91,15 +98,84 @@ def _unreviewed(section: Section, shown: Sequence[Shown]) -> bool:
     return any(not part.fallback and not section.is_reviewed(part.lang) for part in shown)
 
 
-def _notes(section: Section, lang: str, shown: Sequence[Shown]) -> list[str]:
+def _notes(
+    section: Section, lang: str, shown: Sequence[Shown], fields: Sequence[str] = ()
+) -> list[str]:
     """One line on an unchecked translation, one on English shown for a missing one (or both:
-    a translated summary can come with key points that are only in English)."""
+    a translated summary can come with key points that are only in English), and one when
+    the English of a shown field changed after it was translated (`fields`: their names)."""
     notes = []
     if _unreviewed(section, shown):
         notes.append(f"<i>{escape(t('unreviewed_note', lang))}</i>")
     if any(part.fallback for part in shown):
         notes.append(f"<i>{escape(t('fallback_note', lang))}</i>")
+    if lang != DEFAULT_LANGUAGE and set(fields) & set(section.stale(lang)):
+        notes.append(f"<i>{escape(t('stale_note', lang))}</i>")
     return notes
+
+
+def source_line(section: Section, library: Library, lang: str) -> str:
+    """The short dated line under every section: where this comes from, and that it is no law."""
+    year = library.pack_of(section).source_date[:4]
+    return f"<i>{escape(t('source_line', lang, year=year))}</i>"
+
+
+def glossary_used(section: Section, library: Library, lang: str) -> tuple[GlossaryEntry, ...]:
+    """Glossary entries whose words appear in what a section shows in `lang` (or in English)."""
+    shown = [
+        pick(section.title, lang).value,
+        pick(section.summary, lang).value,
+        *pick(section.key_points, lang).value,
+    ]
+    if section.for_migrants:
+        shown.append(pick(section.for_migrants, lang).value)
+    text = " ".join(shown).casefold()
+    used = []
+    for entry in library.glossary:
+        words = {*entry.words.get(lang, ()), *entry.words.get(DEFAULT_LANGUAGE, ())}
+        if any(word.casefold() in text for word in words if word.strip()):
+            used.append(entry)
+    return tuple(used)
+
+
+def glossary_lines(entries: Sequence[GlossaryEntry], lang: str) -> tuple[str, bool, bool]:
+    """Each entry as "<b>term</b>: explanation", and whether any is unreviewed or English."""
+    lines = []
+    unreviewed = fallback = False
+    for entry in entries:
+        term, explanation = pick(entry.term, lang), pick(entry.explanation, lang)
+        lines.append(f"<b>{escape(term.value)}</b>: {escape(explanation.value)}")
+        fallback = fallback or term.fallback or explanation.fallback
+        unreviewed = unreviewed or (not explanation.fallback and not entry.is_reviewed(lang))
+    return "\n\n".join(lines), unreviewed, fallback
+
+
+def glossary(library: Library, lang: str) -> str:
+    """/glossary: every word the content explains."""
+    body, unreviewed, fallback = glossary_lines(library.glossary, lang)
+    if not body:
+        return escape(t("glossary_empty", lang))
+    notes = []
+    if unreviewed:
+        notes.append(f"<i>{escape(t('unreviewed_note', lang))}</i>")
+    if fallback:
+        notes.append(f"<i>{escape(t('fallback_note', lang))}</i>")
+    return join(f"<b>{escape(t('glossary_title', lang))}</b>", body, *notes)
+
+
+def section_glossary(section: Section, library: Library, lang: str) -> tuple[str, Sequence[Row]]:
+    """The "Words used here" view: the glossary entries a section uses."""
+    entries = glossary_used(section, library, lang)
+    title = pick(section.title, lang).value
+    heading = f"<b>{escape(t('glossary_section_title', lang, title=title))}</b>"
+    body, unreviewed, fallback = glossary_lines(entries, lang)
+    notes = []
+    if unreviewed:
+        notes.append(f"<i>{escape(t('unreviewed_note', lang))}</i>")
+    if fallback:
+        notes.append(f"<i>{escape(t('fallback_note', lang))}</i>")
+    text = join(heading, body or escape(t("glossary_empty", lang)), *notes)
+    return text, _section_buttons(section, library, lang, current="g")
 
 
 def _section_buttons(
@@ -114,6 +190,8 @@ def _section_buttons(
     if current != "o":
         first.append(Button(t("btn_original", lang), f"o:{section.id}"))
     rows: list[tuple[Button, ...]] = [tuple(first)]
+    if current == "s" and glossary_used(section, library, lang):
+        rows.append((Button(t("btn_glossary", lang), f"g:{section.id}"),))
     if english:  # the English source of an unchecked translation, one tap away
         rows.append((Button(t("btn_english", lang), f"{current}:{section.id}:{DEFAULT_LANGUAGE}"),))
     for related_id in section.related[:RELATED_BUTTONS]:
@@ -126,12 +204,21 @@ def _section_buttons(
 
 
 def section_summary(section: Section, library: Library, lang: str) -> tuple[str, Sequence[Row]]:
-    """A section's title and summary, with the note on unreviewed or missing translations."""
+    """A section's title and summary, one line on what it means for you, what happened next
+    (for the sections the pack names), the dated source line, and the translation notes."""
     title = pick(section.title, lang)
     summary = pick(section.summary, lang)
     parts = [f"<b>{escape(title.value)}</b>", escape(summary.value)]
     shown: list[Shown] = [title, summary]
-    parts += _notes(section, lang, shown)
+    if section.for_migrants:
+        meaning = pick(section.for_migrants, lang)
+        shown.append(meaning)
+        parts.append(f"<b>{escape(t('for_migrants_title', lang))}:</b> {escape(meaning.value)}")
+    next_steps = library.pack_of(section).next_steps
+    if section.id in next_steps.shown_with and next_steps.text:
+        parts.append(escape(pick(next_steps.text, lang).value))
+    parts.append(source_line(section, library, lang))
+    parts += _notes(section, lang, shown, ("title", "summary", "for_migrants"))
     english = _unreviewed(section, shown)
     return "\n\n".join(parts), _section_buttons(
         section, library, lang, current="s", english=english
@@ -145,11 +232,9 @@ def key_points(section: Section, library: Library, lang: str) -> tuple[str, Sequ
     shown: list[Shown] = [title, points]
     parts = [f"<b>{escape(title.value)}: {escape(t('key_points_title', lang))}</b>"]
     parts.append("\n".join(f"• {escape(point)}" for point in points.value))
-    if section.for_migrants:
-        meaning = pick(section.for_migrants, lang)
-        shown.append(meaning)
-        parts.append(f"<b>{escape(t('for_migrants_title', lang))}</b>\n{escape(meaning.value)}")
-    parts += _notes(section, lang, shown)
+    # "What it means for you" is under the summary, the first thing everyone sees.
+    parts.append(source_line(section, library, lang))
+    parts += _notes(section, lang, shown, ("title", "key_points"))
     english = _unreviewed(section, shown)
     return "\n\n".join(parts), _section_buttons(
         section, library, lang, current="k", english=english
@@ -157,13 +242,28 @@ def key_points(section: Section, library: Library, lang: str) -> tuple[str, Sequ
 
 
 def original(section: Section, library: Library, lang: str) -> tuple[str, Sequence[Row]]:
-    """The section's original wording, quoted exactly from the seed document."""
-    start, end = section.source_lines
-    heading = escape(t("original_title", lang, start=start, end=end))
+    """The section's original wording, quoted exactly from the seed document: the document's
+    headings in bold on their own lines, its paragraphs kept. Line numbers are for admins
+    (/content and `validate`), not for readers."""
+    heading = escape(t("original_title", lang))
     # No <blockquote>: the wording of a long section is split over several messages, and a tag
     # must never span a split.
-    text = f"<b>{heading}</b>\n\n{escape(section.original)}"
+    paragraphs = [
+        f"<b>{escape(part)}</b>" if is_heading(part) else escape(part)
+        for part in section.original.split("\n\n")
+    ]
+    text = join(f"<b>{heading}</b>", *paragraphs)
     return text, _section_buttons(section, library, lang, current="o")
+
+
+def is_heading(paragraph: str) -> bool:
+    """A heading of the source document: short, and not ending like a sentence or list item."""
+    text = paragraph.rstrip()
+    return (
+        len(text) <= 200
+        and any(char.isalpha() for char in text)
+        and not text.endswith((".", ";", ":", ","))
+    )
 
 
 def urgent_note(library: Library, kind: str | None, lang: str) -> str:
@@ -250,6 +350,13 @@ def referral_list(library: Library, code: str, lang: str) -> tuple[str, tuple[Ro
 def _language_name(code: str) -> str:
     """A language named in itself when the bot speaks it ("ไทย"), else its code ("my")."""
     return catalogue(code).get("language_name", code)
+
+
+def legal_note(lang: str) -> str:
+    """The line for questions about one's own legal situation: the meeting did not decide it,
+    it depends on local law, a trusted NGO or union can advise. Checked contacts are one button
+    away ("Find help in your country"), never in the text."""
+    return f"<i>{escape(t('legal_note', lang))}</i>"
 
 
 def join(*parts: str) -> str:

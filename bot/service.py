@@ -25,6 +25,7 @@ from bot.content.models import (
     pick,
 )
 from bot.i18n import catalogue, t
+from bot.legal import is_personal_legal_question
 from bot.matching import Matcher, MatchResult
 from bot.replies import Button, Outcome, Reply, Route, Row, escape, join
 
@@ -47,6 +48,7 @@ USER_COMMANDS: tuple[Command, ...] = (
     Command("topics", "cmd_topics"),
     Command("help", "cmd_help"),
     Command("about", "cmd_about"),
+    Command("glossary", "cmd_glossary"),
     Command("privacy", "cmd_privacy"),
     Command("forget", "cmd_forget"),
     Command("language", "cmd_language"),
@@ -59,6 +61,7 @@ _VIEWS: dict[str, Callable[[Section, Library, str], tuple[str, Sequence[Row]]]] 
     "s": replies.section_summary,
     "k": replies.key_points,
     "o": replies.original,
+    "g": replies.section_glossary,
 }
 
 # Free text longer than this is cut before matching: a question is never this long, and the
@@ -95,10 +98,12 @@ class Service:
         *,
         unmatched_retention_days: int = 90,
         event_retention_days: int = 365,
+        operator_name: str | None = None,
     ) -> None:
         self._content = _Content(library, matcher or Matcher.build(library))
         self.unmatched_retention_days = unmatched_retention_days
         self.event_retention_days = event_retention_days
+        self.operator_name = operator_name
 
     @classmethod
     def configured(cls, library: Library, settings: Settings) -> Service:
@@ -108,6 +113,7 @@ class Service:
             library,
             unmatched_retention_days=settings.unmatched_retention_days,
             event_retention_days=settings.event_retention_days,
+            operator_name=settings.operator_name,
         )
 
     @property
@@ -163,20 +169,32 @@ class Service:
         return [(command.name, t(command.description_key, lang)) for command in USER_COMMANDS]
 
     def about(self, lang: str) -> Reply:
-        """/about: the source document(s) behind the content."""
-        parts = [
-            t(
-                "about",
-                lang,
-                document=escape(pack.source_document),
-                place=escape(pack.source_place),
-                date=escape(pack.source_date),
-                version=escape(pack.version),
+        """/about: the source document(s) behind the content, what happened next, and who
+        runs this bot (when OPERATOR_NAME says so)."""
+        parts = []
+        for pack in self._content.library.packs:
+            if not pack.sections:  # the safety pack explains no document
+                continue
+            parts.append(
+                t(
+                    "about",
+                    lang,
+                    document=escape(pack.source_document),
+                    place=escape(pack.source_place),
+                    date=escape(pack.source_date),
+                    version=escape(pack.version),
+                )
             )
-            for pack in self._content.library.packs
-            if pack.sections  # the safety pack explains no document
-        ]
+            if pack.next_steps.text:
+                parts.append(escape(pick(pack.next_steps.text, lang).value))
+        if self.operator_name:
+            parts.append(escape(t("about_operator", lang, operator=self.operator_name)))
         return Reply(join(*parts), (replies.menu_row(lang),), lang=lang)
+
+    def glossary(self, lang: str) -> Reply:
+        """/glossary: the difficult words the content uses, explained plainly."""
+        text = replies.glossary(self._content.library, lang)
+        return Reply(text, (replies.menu_row(lang),), lang=lang)
 
     def privacy(self, lang: str) -> Reply:
         """/privacy: exactly what is kept, for how long, and how to delete it."""
@@ -232,16 +250,21 @@ class Service:
         return self._answer(result, question, lang, reply_lang)
 
     def _answer(self, result: MatchResult, question: str, lang: str, reply_lang: str) -> Reply:
-        """A section, a choice of sections, or an honest no, in `reply_lang`."""
+        """A section, a choice of sections, or an honest no, in `reply_lang` (after the local-law
+        line for a question about one's own legal situation)."""
         library = self._content.library
+        # Before the topic: the document cannot say what the law allows where they are.
+        legal = replies.legal_note(reply_lang) if is_personal_legal_question(question) else ""
+        # ... and a trusted organisation can advise: the checked ones are one button away.
+        advice = replies.find_help_rows(library, reply_lang) if legal else ()
         score = result.candidates[0].score if result.candidates else 0.0
         if result.decision == "answer" and result.answer is not None:
             section = library.section(result.answer)
             if section is not None:
                 body, buttons = replies.section_summary(section, library, reply_lang)
                 return Reply(
-                    body,
-                    _pinned(buttons, reply_lang) if reply_lang != lang else tuple(buttons),
+                    join(legal, body),
+                    (*advice, *(_pinned(buttons, reply_lang) if reply_lang != lang else buttons)),
                     Outcome("text", section.id, "answer", score),
                     reply_lang,
                 )
@@ -253,13 +276,13 @@ class Service:
             if reply_lang != lang:
                 rows = _pinned(rows, reply_lang)
             return Reply(
-                escape(t("clarify", reply_lang)),
-                (*rows, replies.menu_row(reply_lang)),
+                join(legal, escape(t("clarify", reply_lang))),
+                (*advice, *rows, replies.menu_row(reply_lang)),
                 Outcome("text", None, "clarify", score, question),
                 reply_lang,
             )
         return Reply(
-            escape(t("no_answer", reply_lang)),
+            join(legal, escape(t("no_answer", reply_lang))),
             (
                 *replies.find_help_rows(library, reply_lang),
                 *replies.menu_buttons(library, reply_lang),
@@ -281,7 +304,8 @@ class Service:
         follow = self._answer(result, question, lang, note_lang)
         if follow.outcome is not None and follow.outcome.decision == "none":
             text, rows = replies.urgent_follow_up(library, note_lang)
-            follow = replace(follow, text=text, buttons=rows)
+            legal = replies.legal_note(note_lang) if is_personal_legal_question(question) else ""
+            follow = replace(follow, text=join(legal, text), buttons=rows)
         else:
             follow = replace(
                 follow, buttons=(*replies.urgent_rows(library, note_lang), *follow.buttons)

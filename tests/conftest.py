@@ -18,7 +18,7 @@ from bot.content.loader import load_library
 from bot.content.models import Library
 from bot.matching import Matcher
 from bot.service import Service
-from bot.stats import StatsStore
+from bot.storage.store import StatsStore
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent

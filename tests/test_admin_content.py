@@ -30,7 +30,7 @@ from bot.content.updates import ContentManager, HistoryVersion
 from bot.i18n import t
 from bot.matching import Matcher
 from bot.service import Service
-from bot.stats import StatsStore
+from bot.storage.store import StatsStore
 from bot.tg.admin import EXPIRED_OFFER
 from tests.conftest import ADMIN_ID, RunningBot, run_bot
 from tests.fake_bot_api import BOT_USERNAME, Call, FakeBotApi, Fault

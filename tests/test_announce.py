@@ -28,7 +28,7 @@ from bot.announce import (
 from bot.content.loader import load_library
 from bot.content.models import Library
 from bot.content.updates import UpdateResult
-from bot.stats import StatsStore
+from bot.storage.store import StatsStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-secret"

@@ -13,7 +13,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.parametrize(
     "module",
-    ["bot.service", "bot.replies", "bot.matching", "bot.content.loader", "bot.distress", "bot.cli"],
+    [
+        "bot.service",
+        "bot.replies",
+        "bot.matching",
+        "bot.content.loader",
+        "bot.distress",
+        "bot.cli",
+        "bot.storage.ports",
+        "bot.reports",
+    ],
 )
 def test_pure_modules_import_neither_telegram_nor_sqlite(module):
     code = (

@@ -39,9 +39,9 @@ from typing import Any
 
 import pytest
 
-import bot.stats
+import bot.storage.connection
 from bot.config import Settings
-from bot.stats import StatsStore
+from bot.storage.store import StatsStore
 from bot.tg.app import ADMIN_COMMAND_CALLBACKS
 from tests.conftest import ROOT, RunningBot, StartBot
 from tests.fake_bot_api import BOT_USERNAME, FakeBotApi, Fault
@@ -107,9 +107,9 @@ def errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 @asynccontextmanager
 async def store_connection(store: StatsStore) -> AsyncIterator[Any]:
     """The store's own connection, with its lock held, to break it on purpose."""
-    async with store._lock:
-        assert store._db is not None
-        yield store._db
+    async with store.database.lock:
+        assert store.database.connection is not None
+        yield store.database.connection
 
 
 # --- database faults -------------------------------------------------------------------------
@@ -187,7 +187,7 @@ async def test_a_database_locked_at_start_up_does_not_stop_the_bot(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(bot.stats, "RECONNECT_INTERVAL", 0.1)
+    monkeypatch.setattr(bot.storage.connection, "RECONNECT_INTERVAL", 0.1)
     async with StatsStore(bot_settings.database_path, "test-secret"):
         pass  # an existing database, as after a restart
     with closing(sqlite3.connect(bot_settings.database_path, isolation_level=None)) as other:

@@ -18,18 +18,22 @@ from typing import Any
 import aiosqlite
 import pytest
 
-import bot.stats
-from bot.stats import (
-    MIGRATIONS,
-    LanguageChoices,
+import bot.storage.connection
+import bot.storage.languages
+import bot.storage.migrations
+from bot.reports import format_report
+from bot.storage.languages import LanguageChoices
+from bot.storage.migrations import MIGRATIONS, migrate
+from bot.storage.records import (
+    RetentionResult,
     SchemaTooNew,
+    StatsError,
     StatsEvent,
-    StatsStore,
     StatsUnavailable,
     StoreClosed,
-    format_report,
-    migrate,
 )
+from bot.storage.store import StatsStore
+from bot.storage.subscribers import OFFER_LIFETIME
 
 NOW = datetime(2024, 5, 15, 12, 30, 45, tzinfo=UTC)
 SECRET = "pepper"
@@ -109,7 +113,7 @@ async def store(db_path: Path, clock: Clock) -> AsyncIterator[StatsStore]:
 
 @pytest.fixture(autouse=True)
 def fast_fault_timers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bot.stats, "RECONNECT_INTERVAL", 0.0)
+    monkeypatch.setattr(bot.storage.connection, "RECONNECT_INTERVAL", 0.0)
 
 
 # --- lifecycle and migrations --------------------------------------------------------------------
@@ -135,8 +139,10 @@ async def test_a_failing_migration_leaves_neither_its_tables_nor_its_record(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     broken = (*MIGRATIONS, ("9000_broken", ("CREATE TABLE half (a)", "SELECT * FROM nowhere")))
-    monkeypatch.setattr(bot.stats, "MIGRATIONS", broken)
-    monkeypatch.setattr(bot.stats, "MIGRATION_NAMES", tuple(name for name, _ in broken))
+    monkeypatch.setattr(bot.storage.migrations, "MIGRATIONS", broken)
+    monkeypatch.setattr(
+        bot.storage.migrations, "MIGRATION_NAMES", tuple(name for name, _ in broken)
+    )
     db_path.parent.mkdir()
     async with aiosqlite.connect(db_path, isolation_level=None) as db:
         with pytest.raises(sqlite3.OperationalError, match="nowhere"):
@@ -224,7 +230,7 @@ async def test_a_generated_secret_is_private_and_reused(db_path: Path, clock: Cl
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
     async with StatsStore(db_path, clock=clock) as second:
         assert second.user_key(42) == key
-    with pytest.raises(bot.stats.StatsError):
+    with pytest.raises(StatsError):
         StatsStore(db_path).user_key(42)  # no secret before open()
 
 
@@ -310,7 +316,7 @@ async def test_retention_rolls_old_events_up_and_deletes_them(
     assert (result.events, result.unmatched) == (3, 1)
     assert count(db_path, "events") == 2
     assert [r[0] for r in rows(db_path, "SELECT question FROM unmatched")] == ["month-old"]
-    assert await store.apply_retention(NOW) == bot.stats.RetentionResult()  # nothing left to do
+    assert await store.apply_retention(NOW) == RetentionResult()  # nothing left to do
 
     everything = await store.report(None)
     assert everything.total == 5  # the rolled-up days still count
@@ -455,7 +461,7 @@ async def test_users_who_never_chose_are_answered_without_reading_the_database(
 async def test_more_choices_than_memory_holds_are_read_from_the_database(
     db_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bot.stats, "LANGUAGE_CACHE_SIZE", 5)
+    monkeypatch.setattr(bot.storage.languages, "LANGUAGE_CACHE_SIZE", 5)
     languages = ("ru", "id", "tl", "bn", "ne")
     async with StatsStore(db_path, SECRET, clock=clock) as first:
         for user_id in range(12):
@@ -521,7 +527,7 @@ async def test_an_offered_announcement_waits_is_accepted_once_and_expires(
     assert not await store.accept_offer("unknown")
 
     assert await store.create_announcement("old", "{}", offered=True)
-    clock.now += bot.stats.OFFER_LIFETIME + timedelta(seconds=1)
+    clock.now += OFFER_LIFETIME + timedelta(seconds=1)
     assert not await store.accept_offer("old")
     await store.apply_retention()
     assert rows(store.path, "SELECT id FROM announcements") == [("offer",)]
@@ -630,8 +636,8 @@ async def test_the_database_holds_no_ids_names_or_matched_questions(
 
 def private_connection(store: StatsStore) -> Any:
     """The store's own connection, to break it on purpose (as root, chmod cannot)."""
-    assert store._db is not None
-    return store._db
+    assert store.database.connection is not None
+    return store.database.connection
 
 
 async def test_read_only_database_keeps_records_logs_once_and_catches_up(
@@ -788,7 +794,8 @@ async def test_record_never_raises(db_path: Path, clock: Clock) -> None:
 
 
 def test_the_module_does_not_import_telegram() -> None:
-    code = "import sys, bot.stats, bot.scrub, bot.charts; print('telegram' in sys.modules)"
+    modules = "bot.storage.store, bot.storage.ports, bot.reports, bot.scrub, bot.charts"
+    code = f"import sys, {modules}; print('telegram' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

@@ -31,7 +31,7 @@ from bot.i18n import t
 from bot.matching import Candidate, Matcher, MatchResult
 from bot.replies import Reply, split_message
 from bot.service import USER_COMMANDS, Service
-from bot.stats import StatsStore
+from bot.storage.store import StatsStore
 from bot.tg.app import ADMIN_COMMAND_CALLBACKS, ALLOWED_UPDATES
 from bot.tg.errors import REDACTED, RedactSecrets
 from tests.fake_bot_api import BOT_USERNAME, Call, FakeBotApi, Fault

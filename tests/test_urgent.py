@@ -23,9 +23,10 @@ from bot.content.models import SUPPORTED_LANGUAGES, Library
 from bot.i18n import t
 from bot.matching import Matcher
 from bot.service import Service
-from tests.conftest import RunningBot, run_bot
+from tests.conftest import ADMIN_ID, RunningBot, run_bot
 from tests.fake_bot_api import Call, FakeBotApi
 from tests.html_check import assert_valid_telegram_html
+from tests.test_cli import run
 from tests.test_telegram import press
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,6 +148,19 @@ async def test_urgent_replies_are_counted_by_language_and_kind(bot: RunningBot) 
     assert texts == (1,)  # only as an unanswered question (scrubbed, with its retention)
     report = await bot.store.report(7)
     assert report.urgent_by_kind == (("self_harm", 1), ("trafficking", 1))
+
+    since = bot.fake.mark()
+    await bot.fake.push_message("/stats", user_id=ADMIN_ID)
+    [table] = await bot.fake.wait_for_call("sendMessage", since=since)
+    assert "Safeguarding: 2 urgent-help replies" in table.params["text"]
+    assert "by kind: self_harm 1, trafficking 1" in table.params["text"]
+    assert "by lang: en 1, th 1" in table.params["text"]
+
+    # The operators' command line shows the same line.
+    env = {"DATABASE_PATH": str(bot.settings.database_path), "STATS_SECRET": "test-secret"}
+    result = run("stats", "--days", "7", env=env)
+    assert result.returncode == 0, result.stdout
+    assert "Safeguarding: 2 urgent-help replies" in result.stdout
 
 
 # --- referrals -------------------------------------------------------------------------------

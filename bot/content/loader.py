@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,12 +20,16 @@ from bot.content.models import (
     DISTRESS_KINDS,
     GENERAL_DISTRESS,
     LIST_FIELDS,
+    SOURCE_HASH_CHARS,
     SUPPORTED_LANGUAGES,
     TEXT_FIELDS,
     Contact,
     CountryReferrals,
+    GlossaryEntry,
     Library,
+    NextSteps,
     Pack,
+    PlainLanguageRules,
     Section,
 )
 from bot.scrub import contacts_in
@@ -49,7 +53,6 @@ SOURCE_KEYS = {"document", "file", "date", "place"}
 SECTION_KEYS = {"id", "source_lines", "related", "reviewed", *TEXT_FIELDS, *LIST_FIELDS}
 # The safety keys: the urgent-help notes and the checked referrals (see content/README.md).
 SAFETY_KEYS = {"urgent_help", "urgent_reviewed", "referrals"}
-TOP_KEYS = {"pack", "sections", *SAFETY_KEYS}
 COUNTRY_KEYS = {"country", "contacts"}
 CONTACT_KEYS = {
     "name",
@@ -73,6 +76,14 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")  # ISO 639
 PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{4,30}$")
 TELEGRAM_HANDLE = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
 WEB_ADDRESS = re.compile(r"^https?://[^\s<>\"']+$")
+# Blocks beside `sections`: the glossary, what happened next, plain-language rules, and the
+# hashes of the English each translation was made from (written by `translations stamp`).
+EXTRA_KEYS = {"glossary", NextSteps.KEY, "plain_language", "translations"}
+TOP_KEYS = {"pack", "sections", *EXTRA_KEYS, *SAFETY_KEYS}
+GLOSSARY_KEYS = {"id", "term", "explanation", "words", "reviewed"}
+NEXT_STEPS_KEYS = {"text", "shown_with", "reviewed"}
+PLAIN_KEYS = {"banned_jargon", "max_sentence_words"}
+SOURCE_HASH = re.compile(rf"^[0-9a-f]{{{SOURCE_HASH_CHARS}}}$")
 
 
 @dataclass(frozen=True)
@@ -425,6 +436,7 @@ class _PackChecker:
         source_date = self._date(source, ("pack", "source"), required=required)
         place = self._string(source, "place", ("pack", "source"), required=False)
         seed_lines = self._seed_lines(seed_file)
+        hashes = self._translations(document.get("translations", {}))
 
         raw_sections = document.get("sections")
         sections: list[Section] = []
@@ -438,6 +450,7 @@ class _PackChecker:
             section = self._section(raw, ("sections", index), pack_id or "", seed_lines)
             if section is None:
                 continue
+            section = replace(section, translated_from=hashes.get(section.id, {}))
             if section.id in seen:
                 self.problem(
                     ("sections", index, "id"),
@@ -447,6 +460,17 @@ class _PackChecker:
                 )
             seen.add(section.id)
             sections.append(section)
+        glossary = self._glossary(document.get("glossary", []), hashes)
+        next_steps = self._next_steps(document.get(NextSteps.KEY), hashes, seen)
+        plain = self._plain_language(document.get("plain_language", {}))
+        known = seen | {entry.key for entry in glossary} | {NextSteps.KEY}
+        for key in hashes:
+            if key not in known:
+                self.problem(
+                    ("translations", key),
+                    f"'{key}' is not a section, a glossary entry (glossary.<id>) or "
+                    f"{NextSteps.KEY}; run `python -m bot translations stamp` to rewrite the block",
+                )
         if self.problems:
             return None
         return Pack(
@@ -464,7 +488,109 @@ class _PackChecker:
             urgent_sections=tuple(urgent_sections),
             referrals=referrals,
             loaded_at=datetime.now(UTC),
+            glossary=glossary,
+            next_steps=next_steps,
+            plain_language=plain,
         )
+
+    # --- blocks beside the sections -----------------------------------------------------------
+
+    def _translations(self, raw: Any) -> dict[str, dict[str, dict[str, str]]]:
+        """`translations: {key: {lang: {field: hash}}}`: what each translation was made from."""
+        if not isinstance(raw, dict):
+            self.problem(("translations",), "must map section ids to languages to hashes")
+            return {}
+        result: dict[str, dict[str, dict[str, str]]] = {}
+        for key, by_lang in raw.items():
+            if not isinstance(by_lang, dict):
+                self.problem(("translations", key), "must map language codes to {field: hash}")
+                continue
+            for lang, by_field in by_lang.items():
+                where: Path_ = ("translations", key, lang)
+                if lang not in SUPPORTED_LANGUAGES or lang == DEFAULT_LANGUAGE:
+                    self.problem(where, f"'{lang}' is not a translated language")
+                elif not isinstance(by_field, dict) or not all(
+                    isinstance(value, str) and SOURCE_HASH.match(value)
+                    for value in by_field.values()
+                ):
+                    self.problem(
+                        where,
+                        f"must map field names to {SOURCE_HASH_CHARS}-digit hashes "
+                        "(written by `python -m bot translations stamp`)",
+                    )
+                else:
+                    result.setdefault(str(key), {})[str(lang)] = {
+                        str(name): value for name, value in by_field.items()
+                    }
+        return result
+
+    def _glossary(
+        self, raw: Any, hashes: Mapping[str, dict[str, dict[str, str]]]
+    ) -> tuple[GlossaryEntry, ...]:
+        if not isinstance(raw, list):
+            self.problem(("glossary",), "must be a list of entries (id, term, explanation)")
+            return ()
+        entries: list[GlossaryEntry] = []
+        seen: set[str] = set()
+        for index, item in enumerate(raw):
+            path: Path_ = ("glossary", index)
+            if not isinstance(item, dict):
+                self.problem(path, f"each glossary entry must be a mapping, not {_kind(item)}")
+                continue
+            self._unknown_keys(item, GLOSSARY_KEYS, path)
+            entry_id = self._string(item, "id", path, pattern=SECTION_ID)
+            before = len(self.problems)
+            term = self._texts(item, "term", path, required=True)
+            explanation = self._texts(item, "explanation", path, required=True)
+            words = self._lists(item, "words", path, section=f"glossary.{entry_id}")
+            reviewed = self._reviewed(item, path, f"glossary.{entry_id}")
+            if entry_id in seen:
+                self.problem((*path, "id"), f"glossary id '{entry_id}' appears twice")
+            if entry_id is None or len(self.problems) > before:
+                continue
+            seen.add(entry_id)
+            entries.append(
+                GlossaryEntry(
+                    entry_id,
+                    term,
+                    explanation,
+                    words,
+                    reviewed,
+                    hashes.get(f"glossary.{entry_id}", {}),
+                )
+            )
+        return tuple(entries)
+
+    def _next_steps(
+        self, raw: Any, hashes: Mapping[str, dict[str, dict[str, str]]], section_ids: set[str]
+    ) -> NextSteps:
+        if raw is None:
+            return NextSteps()
+        path: Path_ = (NextSteps.KEY,)
+        if not isinstance(raw, dict):
+            self.problem(path, "must be a mapping with text and shown_with")
+            return NextSteps()
+        self._unknown_keys(raw, NEXT_STEPS_KEYS, path)
+        text = self._texts(raw, "text", path, required=True)
+        shown_with = self._string_list(raw, "shown_with", path)
+        for section_id in shown_with:
+            if section_id not in section_ids:
+                self.problem((*path, "shown_with"), f"'{section_id}' is not a section id")
+        reviewed = self._reviewed(raw, path, NextSteps.KEY)
+        return NextSteps(text, tuple(shown_with), reviewed, hashes.get(NextSteps.KEY, {}))
+
+    def _plain_language(self, raw: Any) -> PlainLanguageRules:
+        path: Path_ = ("plain_language",)
+        if not isinstance(raw, dict):
+            self.problem(path, "must be a mapping (banned_jargon, max_sentence_words)")
+            return PlainLanguageRules()
+        self._unknown_keys(raw, PLAIN_KEYS, path)
+        banned = self._string_list(raw, "banned_jargon", path)
+        longest = raw.get("max_sentence_words", PlainLanguageRules().max_sentence_words)
+        if isinstance(longest, bool) or not isinstance(longest, int) or not 5 <= longest <= 60:
+            self.problem((*path, "max_sentence_words"), "must be a whole number from 5 to 60")
+            longest = PlainLanguageRules().max_sentence_words
+        return PlainLanguageRules(tuple(word for word in banned if word), longest)
 
     def _section(
         self, raw: Any, path: Path_, pack_id: str, seed_lines: list[str] | None
@@ -901,22 +1027,60 @@ class _PackChecker:
 def original_wording(seed_lines: list[str], lines: tuple[int, int]) -> str:
     """The seed text of a line range, re-flowed into paragraphs; the words are untouched.
 
-    The seed is a PDF extract: wrapped lines with blank lines between them. A line that ends a
-    sentence or clause, or is clearly shorter than the wrapped width, ends a paragraph.
+    The seed is a PDF extract: body lines are wrapped with an empty line between them, the
+    lines of one heading or list item follow each other directly, and a line of spaces only
+    always ends a paragraph. So a run of adjacent lines is one unit; a heading (the range's
+    first unit, not ending like a sentence) is a paragraph of its own, and a list item starts one.
+    A paragraph ends after a unit that ends a sentence (".", ":"), ends a list entry (";"
+    before the next item), is clearly shorter than the wrapped width, or is "***"; never
+    after a ",", nor before a unit that starts in lower case (a wrapped sentence).
     """
-    paragraphs: list[str] = []
-    current: list[str] = []
+    units: list[list[str]] = [[]]
+    hard_breaks: set[int] = set()  # indexes of units that follow a line of spaces only
     for raw in seed_lines[lines[0] - 1 : lines[1]]:
         line = " ".join(raw.split())
-        if not line:
+        if line:
+            units[-1].append(line)
             continue
-        current.append(line)
-        if line.endswith((".", ":", ";", "***")) or len(line) < 60:
+        if units[-1]:
+            units.append([])
+        if raw and not raw.strip():
+            hard_breaks.add(len(units) - 1)
+    blocks = [(" ".join(unit), index in hard_breaks) for index, unit in enumerate(units) if unit]
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for index, (text, _) in enumerate(blocks):
+        following, broken = blocks[index + 1] if index + 1 < len(blocks) else ("", True)
+        continues = not broken and (
+            text.endswith(",") or (following[:1].islower() and not _LIST_ITEM.match(following))
+        )
+        starts_own = (index == 0 and not _ends_sentence(text)) or _LIST_ITEM.match(text)
+        if starts_own and current:
+            paragraphs.append(" ".join(current))
+            current = []
+        current.append(text)
+        ends = (
+            broken
+            or (index == 0 and starts_own)  # the heading
+            or _ends_sentence(text)
+            or (text.endswith(";") and bool(_LIST_ITEM.match(following)))
+            or text.endswith("***")
+            or len(text) < 60
+        )
+        if ends and not continues:
             paragraphs.append(" ".join(current))
             current = []
     if current:
         paragraphs.append(" ".join(current))
     return "\n\n".join(paragraphs)
+
+
+# "(a) ", "a) ", "- " or "• " at the start of a list item in the seed.
+_LIST_ITEM = re.compile(r"^(\(?[a-z]\)|[-•])\s")
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.endswith((".", ":", "?", "!", ".”", '."'))
 
 
 def _kind(value: Any) -> str:

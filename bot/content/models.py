@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,6 +17,40 @@ SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "ru", "id", "tl", "bn", "ne", "th"
 # Field names, shared by the loader, the validator and the diff shown after an upload.
 TEXT_FIELDS: tuple[str, ...] = ("title", "summary", "for_migrants")
 LIST_FIELDS: tuple[str, ...] = ("key_points", "keywords", "questions")
+# A translation's record of the English it was made from: the first hex digits of a SHA-256.
+SOURCE_HASH_CHARS = 12
+
+
+def english_hash(value: str | tuple[str, ...] | list[str]) -> str:
+    """The hash a translation records of the English it was made from.
+
+    Whitespace is folded first, so re-wrapping a paragraph in the YAML makes nothing stale.
+    """
+    items = [value] if isinstance(value, str) else list(value)
+    folded = "\n".join(" ".join(item.split()) for item in items)
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:SOURCE_HASH_CHARS]
+
+
+def stale_in(
+    fields: Mapping[str, Mapping[str, object]],
+    translated_from: Mapping[str, Mapping[str, str]],
+    lang: str,
+) -> tuple[str, ...]:
+    """Fields whose `lang` text was made from an older English (its recorded hash differs).
+
+    A field without a recorded hash is not called stale: nobody knows what it was made from
+    (validate lists those as "not stamped").
+    """
+    recorded = translated_from.get(lang, {})
+    stale = []
+    for name, values in fields.items():
+        english = values.get(DEFAULT_LANGUAGE)
+        if not values.get(lang) or not english or name not in recorded:
+            continue
+        if recorded[name] != english_hash(english):  # type: ignore[arg-type]
+            stale.append(name)
+    return tuple(stale)
+
 
 # Kinds of danger a message can signal (`MatchResult.distress_kind`); each may have its own
 # urgent-help note. "general" is required and stands in for any kind without a note of its own.
@@ -64,6 +99,16 @@ class Section:
     reviewed: Mapping[str, bool] = field(default_factory=dict)
     # The original wording, quoted from the seed file by `source_lines` when the pack was loaded.
     original: str = ""
+    # Per translated language: field name -> hash of the English that translation was made from.
+    translated_from: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def translatable(self) -> dict[str, Mapping[str, object]]:
+        """The fields a translator translates, by name (what the translation hashes cover)."""
+        return {name: getattr(self, name) for name in (*TEXT_FIELDS, *LIST_FIELDS)}
+
+    def stale(self, lang: str) -> tuple[str, ...]:
+        """Fields whose `lang` translation was made from English that has changed since."""
+        return stale_in(self.translatable(), self.translated_from, lang)
 
     def languages(self) -> tuple[str, ...]:
         """Languages this section has a summary in, English first."""
@@ -113,6 +158,68 @@ class CountryReferrals:
 
 
 @dataclass(frozen=True, eq=False)
+class GlossaryEntry:
+    """A word the content cannot avoid, explained plainly in every language."""
+
+    id: str
+    term: Mapping[str, str]
+    explanation: Mapping[str, str]
+    # How the word is written in section text, per language: a section using one "uses" the word.
+    words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    reviewed: Mapping[str, bool] = field(default_factory=dict)
+    translated_from: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Its name in the translations block and in translators' CSV files."""
+        return f"glossary.{self.id}"
+
+    def translatable(self) -> dict[str, Mapping[str, object]]:
+        """The fields a translator translates, by name."""
+        return {"term": self.term, "explanation": self.explanation, "words": self.words}
+
+    def stale(self, lang: str) -> tuple[str, ...]:
+        """Fields whose `lang` translation was made from English that has changed since."""
+        return stale_in(self.translatable(), self.translated_from, lang)
+
+    def is_reviewed(self, lang: str) -> bool:
+        """Whether a native speaker checked this entry in `lang`."""
+        return lang == DEFAULT_LANGUAGE or self.reviewed.get(lang, False)
+
+
+@dataclass(frozen=True)
+class NextSteps:
+    """What happened after the meeting, and which sections tell it besides /about."""
+
+    text: Mapping[str, str] = field(default_factory=dict)
+    shown_with: tuple[str, ...] = ()
+    reviewed: Mapping[str, bool] = field(default_factory=dict)
+    translated_from: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    KEY = "what_happened_next"
+
+    def translatable(self) -> dict[str, Mapping[str, object]]:
+        """The fields a translator translates, by name."""
+        return {"text": self.text}
+
+    def stale(self, lang: str) -> tuple[str, ...]:
+        """Fields whose `lang` translation was made from English that has changed since."""
+        return stale_in(self.translatable(), self.translated_from, lang)
+
+
+# Plain-language limits for the English (checked by `validate` and on every upload).
+DEFAULT_MAX_SENTENCE_WORDS = 25
+
+
+@dataclass(frozen=True)
+class PlainLanguageRules:
+    """A pack's own plain-language settings: words to avoid and the longest sentence."""
+
+    banned_jargon: tuple[str, ...] = ()
+    max_sentence_words: int = DEFAULT_MAX_SENTENCE_WORDS
+
+
+@dataclass(frozen=True, eq=False)
 class Pack:
     """One content file: a source document and its sections."""
 
@@ -133,6 +240,9 @@ class Pack:
     urgent_sections: tuple[str, ...] = ()
     referrals: tuple[CountryReferrals, ...] = ()
     loaded_at: datetime | None = None
+    glossary: tuple[GlossaryEntry, ...] = ()
+    next_steps: NextSteps = field(default_factory=NextSteps)
+    plain_language: PlainLanguageRules = field(default_factory=PlainLanguageRules)
 
     def languages(self) -> tuple[str, ...]:
         """Languages that at least one section of this pack is written in."""
@@ -192,6 +302,11 @@ class Library:
                         country.code, before.name, before.contacts + country.contacts
                     )
         return dict(sorted(merged.items()))
+
+    @property
+    def glossary(self) -> tuple[GlossaryEntry, ...]:
+        """Glossary entries of every pack, in pack order."""
+        return tuple(entry for pack in self.packs for entry in pack.glossary)
 
     def languages(self) -> tuple[str, ...]:
         """Languages any pack is written in."""

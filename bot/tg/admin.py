@@ -51,7 +51,7 @@ from bot.content.updates import (
 )
 from bot.i18n import t
 from bot.replies import Button, Reply, escape, join, menu_row
-from bot.stats import StatsStore
+from bot.storage.ports import Storage
 from bot.tg import handlers
 from bot.tg.handlers import NO_PREVIEW, BotData, Context
 
@@ -356,7 +356,7 @@ async def resume_announcements(bot: Bot, data: BotData) -> None:
             await _notify(bot, admin_id, f"Continued after a restart. {report.describe()}")
 
 
-def announcement_sender(bot: Bot, store: StatsStore) -> Send:
+def announcement_sender(bot: Bot, store: Storage) -> Send:
     """The Announcer's `send`: one announcement to one chat, in the chat's language."""
 
     async def send(chat_id: int, announcement: Announcement) -> SendStatus:
@@ -432,7 +432,7 @@ async def _reload_and_log(manager: ContentManager) -> None:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-async def _chat_language(store: StatsStore, chat_id: int) -> str:
+async def _chat_language(store: Storage, chat_id: int) -> str:
     """A private chat's id is its user's id: their chosen language, else English."""
     if chat_id < 0:  # a group: no one person's choice
         return DEFAULT_LANGUAGE

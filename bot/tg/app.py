@@ -42,7 +42,9 @@ from bot.content.loader import ContentError, load_library
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.content.updates import ContentManager
 from bot.service import USER_COMMANDS, Service
-from bot.stats import StatsError, StatsStore
+from bot.storage.ports import Storage
+from bot.storage.records import StatsError
+from bot.storage.store import StatsStore
 from bot.tg import admin, handlers
 from bot.tg.errors import ReadableUpdatesRequest, configure_logging, quiet_url_loggers
 from bot.tg.handlers import BotData, Context
@@ -94,6 +96,7 @@ USER_COMMAND_CALLBACKS = {
     "topics": handlers.topics,
     "help": handlers.help_command,
     "about": handlers.about,
+    "glossary": handlers.glossary,
     "privacy": handlers.privacy,
     "forget": handlers.forget,
     "language": handlers.language,
@@ -116,7 +119,7 @@ CONTENT_CHANGE_COMMANDS = frozenset({"reload", "rollback"})
 def build_application(
     settings: Settings,
     service: Service,
-    store: StatsStore,
+    store: Storage,
     *,
     announce_pace: Pace | None = None,
 ) -> App:

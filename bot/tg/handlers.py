@@ -36,8 +36,10 @@ from bot.config import Settings
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.i18n import supported, t
 from bot.replies import Button, Reply, escape, split_message
+from bot.reports import format_report
 from bot.service import Service
-from bot.stats import StatsEvent, StatsStore, StatsUnavailable, format_report
+from bot.storage.ports import Storage
+from bot.storage.records import StatsEvent, StatsUnavailable
 
 if TYPE_CHECKING:  # admin.py imports this module
     from bot.tg.admin import ContentDesk
@@ -57,11 +59,11 @@ class BotData:
 
     settings: Settings
     service: Service
-    store: StatsStore
+    store: Storage
     # Content changes and announcements (bot/tg/admin.py); also set by `build_application`.
     content: ContentDesk
 
-    def bind(self, settings: Settings, service: Service, store: StatsStore) -> None:
+    def bind(self, settings: Settings, service: Service, store: Storage) -> None:
         """Set once by `build_application`, before any update arrives."""
         self.settings, self.service, self.store = settings, service, store
 
@@ -123,6 +125,12 @@ async def help_command(update: Update, context: Context) -> None:
 async def about(update: Update, context: Context) -> None:
     """/about: where the content comes from."""
     await send(update, context, context.bot_data.service.about(await _language(update, context)))
+
+
+async def glossary(update: Update, context: Context) -> None:
+    """/glossary: difficult words, explained plainly."""
+    lang = await _language(update, context)
+    await send(update, context, context.bot_data.service.glossary(lang))
 
 
 async def privacy(update: Update, context: Context) -> None:
