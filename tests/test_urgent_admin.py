@@ -8,7 +8,6 @@ The real PTB Application polls tests/fake_bot_api.py with a copy of content/ in 
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -34,23 +33,17 @@ DANGER = "help me, my boss beats me"  # a general danger: the general note
 
 
 @pytest.fixture
-def content_dir(tmp_path: Path) -> Path:
-    """A copy of content/ the bot may change."""
-    folder = tmp_path / "content"
-    folder.mkdir()
-    for path in (ROOT / "content").glob("*.yaml"):
-        shutil.copy(path, folder / path.name)
-    return folder
+def content_dir(bot_settings: Settings) -> Path:
+    """The bot's copy of content/ (in tmp_path), which uploads change."""
+    return bot_settings.content_dir
 
 
 @pytest.fixture
 async def bot(
-    bot_settings: Settings, content_dir: Path, service: Service, fake_api: FakeBotApi
+    bot_settings: Settings, service: Service, fake_api: FakeBotApi
 ) -> AsyncIterator[RunningBot]:
-    """The bot with two admins, serving from (and writing to) `content_dir`."""
-    settings = replace(
-        bot_settings, content_dir=content_dir, admin_ids=frozenset({ADMIN_ID, SECOND_ADMIN})
-    )
+    """The bot with two admins."""
+    settings = replace(bot_settings, admin_ids=frozenset({ADMIN_ID, SECOND_ADMIN}))
     async with run_bot(settings, service, fake_api) as running:
         yield running
 

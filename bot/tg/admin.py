@@ -145,13 +145,22 @@ async def upload(update: Update, context: Context) -> None:
 
 async def confirm_urgent_button(update: Update, context: Context) -> None:
     """The admin pressed "Replace the urgent-help note": install the change they checked."""
+    token = await _admin_press(update, context, CONFIRM_URGENT_PREFIX)
+    if token is None:
+        return
+    result = await asyncio.to_thread(context.bot_data.content.manager.confirm, token)
+    await _report_change(update, context, result)
+
+
+async def _admin_press(update: Update, context: Context, prefix: str) -> str | None:
+    """A one-press admin button: the id after `prefix`, once the press is answered and the
+    button removed; None (after the usual stale-menu answer) for anyone who is not an admin."""
     query = update.callback_query
-    if query is None:
-        return
-    data = context.bot_data
-    if query.from_user.id not in data.settings.admin_ids:
+    if query is None or update.effective_chat is None:
+        return None
+    if query.from_user.id not in context.bot_data.settings.admin_ids:
         await handlers.button(update, context)  # forged: the usual "this menu is out of date"
-        return
+        return None
     # Answer first, always: until the query is answered the admin's app shows a spinner.
     try:
         await query.answer()
@@ -161,10 +170,8 @@ async def confirm_urgent_button(update: Update, context: Context) -> None:
         try:
             await query.message.edit_reply_markup(reply_markup=None)
         except BadRequest as error:
-            logger.debug("Could not remove the confirm button: %s", error)
-    token = (query.data or "").removeprefix(CONFIRM_URGENT_PREFIX)
-    result = await asyncio.to_thread(data.content.manager.confirm, token)
-    await _report_change(update, context, result)
+            logger.debug("Could not remove the button: %s", error)
+    return (query.data or "").removeprefix(prefix)
 
 
 def upload_refusal(file_name: str, size: int | None) -> str | None:
@@ -297,25 +304,11 @@ async def _tell_admins_urgent_changed(
 
 async def announce_button(update: Update, context: Context) -> None:
     """The admin pressed "Announce to N subscribers": send the news in the background."""
-    query = update.callback_query
+    ident = await _admin_press(update, context, OFFER_PREFIX)
     chat = update.effective_chat
-    if query is None or chat is None:
+    if ident is None or chat is None:
         return
     data = context.bot_data
-    if query.from_user.id not in data.settings.admin_ids:
-        await handlers.button(update, context)  # forged: the usual "this menu is out of date"
-        return
-    # Answer first, always: until the query is answered the admin's app shows a spinner.
-    try:
-        await query.answer()
-    except BadRequest as error:
-        logger.debug("Could not answer callback query %s: %s", query.id, error)
-    if isinstance(query.message, Message):  # one press only: the button goes
-        try:
-            await query.message.edit_reply_markup(reply_markup=None)
-        except BadRequest as error:
-            logger.debug("Could not remove the announce button: %s", error)
-    ident = (query.data or "").removeprefix(OFFER_PREFIX)
     if not await data.content.announcer.accept(ident):
         await _tell(update, context, EXPIRED_OFFER)
         return
