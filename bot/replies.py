@@ -287,14 +287,12 @@ def find_help_rows(library: Library, lang: str) -> tuple[Row, ...]:
     return ((Button(t("btn_find_help", lang), referral_payload("", lang)),),)
 
 
-def urgent_rows(library: Library, lang: str) -> tuple[Row, ...]:
-    """The buttons every reply after an urgent-help note starts with: ways to real help."""
-    return find_help_rows(library, lang)
-
-
-def urgent_follow_up(library: Library, lang: str) -> tuple[str, tuple[Row, ...]]:
-    """What follows the urgent note when no topic matched: what the bot can still do."""
-    rows = list(urgent_rows(library, lang))
+def urgent_follow_up(
+    library: Library, lang: str, ways: tuple[Row, ...]
+) -> tuple[str, tuple[Row, ...]]:
+    """What follows the urgent note when no topic matched: `ways` to real help, the sections
+    that speak to someone in danger, and the menu."""
+    rows = list(ways)
     for section_id in library.urgent_sections:
         section = library.section(section_id)
         if section is not None:
@@ -303,10 +301,14 @@ def urgent_follow_up(library: Library, lang: str) -> tuple[str, tuple[Row, ...]]
     return escape(t("urgent_follow_up", lang)), tuple(rows)
 
 
+# Callback data of the referral pages ("h" is the help desk's).
+REFERRALS_PAYLOAD = "r"
+
+
 def referral_payload(code: str, lang: str) -> str:
-    """`h:<lang>` (the countries) or `h:<CODE>:<lang>` (one country's contacts): the language
+    """`r:<lang>` (the countries) or `r:<CODE>:<lang>` (one country's contacts): the language
     is named so the pages stay in the language of the urgent reply they started from."""
-    return f"h:{code}:{lang}" if code else f"h:{lang}"
+    return f"{REFERRALS_PAYLOAD}:{code}:{lang}" if code else f"{REFERRALS_PAYLOAD}:{lang}"
 
 
 def countries(library: Library, lang: str) -> tuple[str, tuple[Row, ...]]:

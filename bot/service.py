@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from bot import replies
+from bot import helpdesk, replies
 from bot.content.models import (
     DEFAULT_LANGUAGE,
     GENERAL_DISTRESS,
@@ -55,6 +55,8 @@ USER_COMMANDS: tuple[Command, ...] = (
     Command("subscribe", "cmd_subscribe"),
     Command("unsubscribe", "cmd_unsubscribe"),
 )
+# Shown (in the menu and /help) only while the help desk is on.
+HELPDESK_COMMANDS: tuple[Command, ...] = (Command("human", "cmd_human"), Command("end", "cmd_end"))
 
 # Which view of a section each payload prefix opens.
 _VIEWS: dict[str, Callable[[Section, Library, str], tuple[str, Sequence[Row]]]] = {
@@ -104,6 +106,9 @@ class Service:
         self.unmatched_retention_days = unmatched_retention_days
         self.event_retention_days = event_retention_days
         self.operator_name = operator_name
+        # Set by the Telegram front end once the caseworkers' group passed its check: then
+        # urgent-help and "can't answer" replies offer "Talk to a person" (bot/helpdesk.py).
+        self.helpdesk: helpdesk.HelpdeskConfig | None = None
 
     @classmethod
     def configured(cls, library: Library, settings: Settings) -> Service:
@@ -161,12 +166,15 @@ class Service:
             f"/{command.name} - {escape(t(command.description_key, lang))}"
             for command in USER_COMMANDS
         ]
+        if self.helpdesk is not None:
+            lines.append(helpdesk.help_line(self.helpdesk, lang))
         text = join("\n".join(lines), escape(t("help_footer", lang)))
         return Reply(text, (replies.menu_row(lang),), lang=lang)
 
     def commands(self, lang: str) -> list[tuple[str, str]]:
         """(command, description) pairs for Telegram's command menu."""
-        return [(command.name, t(command.description_key, lang)) for command in USER_COMMANDS]
+        commands = USER_COMMANDS + (HELPDESK_COMMANDS if self.helpdesk is not None else ())
+        return [(command.name, t(command.description_key, lang)) for command in commands]
 
     def about(self, lang: str) -> Reply:
         """/about: the source document(s) behind the content, what happened next, and who
@@ -204,6 +212,8 @@ class Service:
             unmatched_days=self.unmatched_retention_days,
             event_days=self.event_retention_days,
         )
+        if self.helpdesk is not None:
+            text = join(text, t("helpdesk_privacy", lang, days=helpdesk.IDLE_DAYS))
         return Reply(text, (replies.menu_row(lang),), lang=lang)
 
     def language_menu(self, lang: str) -> Reply:
@@ -253,10 +263,10 @@ class Service:
         """A section, a choice of sections, or an honest no, in `reply_lang` (after the local-law
         line for a question about one's own legal situation)."""
         library = self._content.library
-        # Before the topic: the document cannot say what the law allows where they are.
+        # Before the topic: the document cannot say what the law allows where they are...
         legal = replies.legal_note(reply_lang) if is_personal_legal_question(question) else ""
-        # ... and a trusted organisation can advise: the checked ones are one button away.
-        advice = replies.find_help_rows(library, reply_lang) if legal else ()
+        # ... but a trusted organisation or a person can advise: one button away.
+        advice = self._ways_to_help(reply_lang) if legal else ()
         score = result.candidates[0].score if result.candidates else 0.0
         if result.decision == "answer" and result.answer is not None:
             section = library.section(result.answer)
@@ -277,16 +287,13 @@ class Service:
                 rows = _pinned(rows, reply_lang)
             return Reply(
                 join(legal, escape(t("clarify", reply_lang))),
-                (*advice, *rows, replies.menu_row(reply_lang)),
+                (*rows, *advice, replies.menu_row(reply_lang)),
                 Outcome("text", None, "clarify", score, question),
                 reply_lang,
             )
         return Reply(
             join(legal, escape(t("no_answer", reply_lang))),
-            (
-                *replies.find_help_rows(library, reply_lang),
-                *replies.menu_buttons(library, reply_lang),
-            ),
+            (*self._ways_to_help(reply_lang), *replies.menu_buttons(library, reply_lang)),
             Outcome("text", None, "none", score, question),
             reply_lang,
         )
@@ -302,17 +309,27 @@ class Service:
         note_lang = result.lang if result.lang in SUPPORTED_LANGUAGES else lang
         note = replies.urgent_note(library, result.distress_kind, note_lang)
         follow = self._answer(result, question, lang, note_lang)
+        ways = self._ways_to_help(note_lang)
         if follow.outcome is not None and follow.outcome.decision == "none":
-            text, rows = replies.urgent_follow_up(library, note_lang)
+            text, rows = replies.urgent_follow_up(library, note_lang, ways)
             legal = replies.legal_note(note_lang) if is_personal_legal_question(question) else ""
             follow = replace(follow, text=join(legal, text), buttons=rows)
         else:
-            follow = replace(
-                follow, buttons=(*replies.urgent_rows(library, note_lang), *follow.buttons)
-            )
+            kept = tuple(row for row in follow.buttons if row not in ways)  # not twice
+            follow = replace(follow, buttons=(*ways, *kept))
         kind = result.distress_kind or GENERAL_DISTRESS
         outcome = replace(follow.outcome, distress_kind=kind) if follow.outcome else None
         return replace(follow, outcome=outcome, before=(note,) if note else ())
+
+    def _ways_to_help(self, lang: str) -> tuple[Row, ...]:
+        """The buttons to real help, on top of urgent and "can't answer" replies: "Find help in
+        your country" (when there are checked referrals), then "Talk to a person" (when the
+        help desk is on)."""
+        return (*replies.find_help_rows(self._content.library, lang), *self._offer(lang))
+
+    def _offer(self, lang: str) -> tuple[Row, ...]:
+        """The 'Talk to a person' row, or nothing when the help desk is off."""
+        return (helpdesk.offer_row(lang),) if self.helpdesk is not None else ()
 
     def _reply_language(self, result: MatchResult, lang: str) -> str:
         """Answer in the language of the question when it is clearly another supported one."""
@@ -352,7 +369,7 @@ class Service:
         kind, _, rest = payload.partition(":")
         if kind == "t" and not rest:
             return self.topics(lang)
-        if kind == "h":
+        if kind == replies.REFERRALS_PAYLOAD:
             referral = self._referrals(rest, lang)
             if referral is not None:
                 return referral

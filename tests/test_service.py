@@ -91,7 +91,7 @@ def test_danger_in_russian_is_answered_in_russian_whatever_the_app_language(serv
 def test_no_referrals_no_find_help_button(service):
     assert not service.library.referrals
     reply = service.ask("i want to die", "en")
-    assert not [p for p in payloads(reply) if p.startswith("h")]
+    assert not [p for p in payloads(reply) if p.startswith("r:")]
 
 
 def test_key_points_and_original_wording_buttons(service):

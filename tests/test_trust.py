@@ -216,7 +216,7 @@ def test_the_legal_line_offers_checked_referrals_when_there_are_some(library: Li
     assert referrals is not None, problems
     service = Service(Library((*library.packs, *referrals.packs)))
     reply = service.ask("can my boss keep my passport?", "en")
-    assert reply.buttons[0][0].payload == "h:en"  # "Find help in your country"
+    assert reply.buttons[0][0].payload == "r:en"  # "Find help in your country"
     assert "+000" not in reply.text  # contacts are one button away, never in the answer
 
 

@@ -170,28 +170,28 @@ async def test_find_help_in_your_country_lists_the_sample_referrals(
     referral_bot: RunningBot,
 ) -> None:
     _, after = await tell(referral_bot, SELF_HARM)
-    assert after.payloads[0] == "h:en"
+    assert after.payloads[0] == "r:en"
     assert after.buttons[0][0]["text"] == t("btn_find_help", "en")
-    countries = await press(referral_bot, "h:en", message_id=900)
+    countries = await press(referral_bot, "r:en", message_id=900)
     assert countries.params["text"] == t("referrals_choose_country", "en")
-    assert countries.payloads == ["h:MY:en", "h:TH:en", "t"]
-    listing = await press(referral_bot, "h:TH:en", message_id=900)
+    assert countries.payloads == ["r:MY:en", "r:TH:en", "t"]
+    listing = await press(referral_bot, "r:TH:en", message_id=900)
     text = listing.params["text"]
     for shown in ("Example Migrant Workers Centre", "+000 0000 0001", "@example_mw_centre"):
         assert shown in text
     assert "https://example.org/th" in text
     assert "Contact checked on 2026-11-01" in text
-    assert listing.payloads == ["h:en", "t"]
+    assert listing.payloads == ["r:en", "t"]
 
 
 async def test_referrals_follow_the_language_of_the_danger_message(
     referral_bot: RunningBot,
 ) -> None:
     _, after = await tell(referral_bot, DANGER["th"], language_code="en")
-    assert "h:th" in after.payloads
-    countries = await press(referral_bot, "h:th", message_id=901)
+    assert "r:th" in after.payloads
+    countries = await press(referral_bot, "r:th", message_id=901)
     assert [b["text"] for row in countries.buttons for b in row][:2] == ["Malaysia", "ประเทศไทย"]
-    listing = await press(referral_bot, "h:TH:th", message_id=901)
+    listing = await press(referral_bot, "r:TH:th", message_id=901)
     assert "ศูนย์แรงงานข้ามชาติตัวอย่าง" in listing.params["text"]
     assert "ทุกวัน 8:00 ถึง 20:00" in listing.params["text"]
 
@@ -200,9 +200,9 @@ async def test_cant_answer_offers_find_help_too(referral_bot: RunningBot) -> Non
     since = referral_bot.fake.mark()
     await referral_bot.fake.push_message("how many calories in a cup of rice")
     [reply] = await referral_bot.fake.wait_for_call("sendMessage", since=since)
-    assert reply.payloads[0] == "h:en"
+    assert reply.payloads[0] == "r:en"
 
 
 async def test_a_forged_country_gets_a_fresh_menu(referral_bot: RunningBot) -> None:
-    reply = await press(referral_bot, "h:ZZ:en")
+    reply = await press(referral_bot, "r:ZZ:en")
     assert "out of date" in reply.params["text"]

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
+from bot.storage import cases
 from bot.storage.records import SchemaTooNew
 
 # Named migrations, applied in order at open(), each in one transaction with its record in
@@ -97,8 +98,9 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             ) WITHOUT ROWID""",
         ),
     ),
+    cases.MIGRATION,  # the help desk's open cases (bot/storage/cases.py)
     (
-        "0004_urgent_counts",
+        "0005_urgent_counts",
         (
             # Urgent-help replies per day, language and kind of danger (safeguarding figures):
             # counts only, never who or what; kept forever like daily_counts.
