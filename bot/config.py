@@ -56,6 +56,8 @@ class Settings:
     webhook_url: str | None = None
     port: int = DEFAULT_PORT
     log_level: str = DEFAULT_LOG_LEVEL
+    # Lets PTB, httpx and aiosqlite log at DEBUG: user ids, names, message text, SQL parameters.
+    log_unsafe_debug: bool = False
     # Who runs this bot, named in /about (an NGO, a union...); unset: /about names nobody.
     operator_name: str | None = None
     # Talk to a person (bot/helpdesk.py): off unless HELPDESK_CHAT_ID is set.
@@ -97,6 +99,7 @@ class Settings:
             webhook_url=_webhook_url(env.get("WEBHOOK_URL")),
             port=_port(env.get("PORT")),
             log_level=_log_level(env.get("LOG_LEVEL", DEFAULT_LOG_LEVEL)),
+            log_unsafe_debug=_switch(env, "LOG_UNSAFE_DEBUG"),
             operator_name=_operator_name(env.get("OPERATOR_NAME")),
             helpdesk_chat_id=desk.chat_id if desk else None,
             helpdesk_name=desk.name if desk else None,
@@ -234,3 +237,10 @@ def _log_level(raw: str) -> str:
     if level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL: {raw!r} is not one of {', '.join(LOG_LEVELS)}")
     return level
+
+
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "0")
+    if raw not in ("0", "1"):
+        raise ConfigError(f"{name}: {raw!r} is not 0 or 1")
+    return raw == "1"

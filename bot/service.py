@@ -141,9 +141,12 @@ class Service:
         """/start: welcome and topic menu; with a deep-link payload, open that section."""
         content = self._content
         if payload:
-            section = content.library.section(payload.strip().lower())
+            # "<section>_<lang>" (posters in a language) opens the section in that language.
+            section_id, _, link_lang = payload.strip().lower().partition("_")
+            section = content.library.section(section_id)
             if section is not None:
-                return self._view("s", section, content.library, lang, route="deeplink")
+                view_lang = link_lang if link_lang in SUPPORTED_LANGUAGES else lang
+                return self._view("s", section, content.library, view_lang, route="deeplink")
         text = join(escape(t("welcome", lang)), f"<i>{escape(t('privacy_note', lang))}</i>")
         return Reply(
             text,
@@ -265,8 +268,8 @@ class Service:
         library = self._content.library
         # Before the topic: the document cannot say what the law allows where they are...
         legal = replies.legal_note(reply_lang) if is_personal_legal_question(question) else ""
-        # ... but a trusted organisation or a person can advise: one button away.
-        advice = self._ways_to_help(reply_lang) if legal else ()
+        # ... but a trusted organisation can advise: the checked ones are one button away.
+        advice = replies.find_help_rows(library, reply_lang) if legal else ()
         score = result.candidates[0].score if result.candidates else 0.0
         if result.decision == "answer" and result.answer is not None:
             section = library.section(result.answer)

@@ -206,6 +206,8 @@ async def question(update: Update, context: Context) -> None:
     text = message.text
     if message.chat.type != ChatType.PRIVATE:  # "@bot what about remittances?"
         text = _without_mention(text, context.bot.username)
+    # At DEBUG only, and then in its redacted shape (bot.tg.errors.RedactUserData).
+    logger.debug("Update %s from user %s: %s", update.update_id, message.chat.id, text)
     lang = await _language(update, context)
     await send(update, context, context.bot_data.service.ask(text, lang))
 
