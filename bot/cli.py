@@ -89,12 +89,14 @@ def cmd_match(args: argparse.Namespace) -> int:
     With --jsonl, read one question per line from stdin and write one JSON object per line.
     Example: python -m bot match "remittance fees"
     """
-    from bot.matching import Matcher
+    from bot.matching import Matcher, Semantic
 
-    library = _load_or_explain(_settings(), sys.stderr)
+    settings = _settings()
+    library = _load_or_explain(settings, sys.stderr)
     if library is None:
         return 1
-    matcher = Matcher.build(library)
+    semantic = Semantic.load(settings.embedding_cache) if settings.semantic_matching else None
+    matcher = Matcher.build(library, semantic)
     if args.jsonl:
         for line in sys.stdin:
             query = line.rstrip("\n")
@@ -109,6 +111,7 @@ def cmd_match(args: argparse.Namespace) -> int:
                 "scores": {c.section_id: round(c.score, 1) for c in result.candidates},
                 "distress": result.distress,
                 "lang": result.lang,
+                "intent": result.intent,
             }
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         return 0
@@ -119,6 +122,8 @@ def cmd_match(args: argparse.Namespace) -> int:
         return 2
     result = matcher.match(" ".join(args.question), args.lang)
     print(f"decision: {result.decision}  (language: {result.lang}, distress: {result.distress})")
+    if result.intent:
+        print(f"small talk: {result.intent}")
     for candidate in result.candidates[:3]:
         mark = "*" if candidate.section_id == result.answer else " "
         print(f" {mark} {candidate.score:5.1f}  {candidate.section_id}")

@@ -29,6 +29,7 @@ DEFAULT_BOT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_BOT_API_BASE_FILE_URL = "https://api.telegram.org/file/bot"
 DEFAULT_PORT = 8443
 DEFAULT_LOG_LEVEL = "INFO"
+DEFAULT_EMBEDDING_CACHE = Path("data/embeddings.npz")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # What @BotFather hands out: the bot's numeric id, a colon, then about 35 URL-safe characters.
@@ -65,6 +66,8 @@ class Settings:
     helpdesk_name: str | None = None
     helpdesk_hours: str | None = None
     helpdesk_languages: tuple[str, ...] = ()
+    semantic_matching: bool = True
+    embedding_cache: Path = DEFAULT_EMBEDDING_CACHE
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -105,6 +108,8 @@ class Settings:
             helpdesk_name=desk.name if desk else None,
             helpdesk_hours=desk.hours if desk else None,
             helpdesk_languages=desk.languages if desk else (),
+            semantic_matching=_on_off(env, "SEMANTIC_MATCHING", default=True),
+            embedding_cache=Path(env.get("EMBEDDING_CACHE", DEFAULT_EMBEDDING_CACHE)),
         )
 
     def require_token(self) -> str:
@@ -244,3 +249,14 @@ def _switch(env: Mapping[str, str], name: str) -> bool:
     if raw not in ("0", "1"):
         raise ConfigError(f"{name}: {raw!r} is not 0 or 1")
     return raw == "1"
+
+
+def _on_off(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if raw.lower() in ("on", "yes", "true", "1"):
+        return True
+    if raw.lower() in ("off", "no", "false", "0"):
+        return False
+    raise ConfigError(f"{name}: {raw!r} is not on or off")

@@ -11,7 +11,9 @@ English keeps the user's language; see `Service._reply_language` for why.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -26,7 +28,7 @@ from bot.content.models import (
 )
 from bot.i18n import catalogue, t
 from bot.legal import is_personal_legal_question
-from bot.matching import Matcher, MatchResult
+from bot.matching import Matcher, MatchResult, Semantic
 from bot.replies import Button, Outcome, Reply, Route, Row, escape, join
 
 if TYPE_CHECKING:
@@ -109,13 +111,19 @@ class Service:
         # Set by the Telegram front end once the caseworkers' group passed its check: then
         # urgent-help and "can't answer" replies offer "Talk to a person" (bot/helpdesk.py).
         self.helpdesk: helpdesk.HelpdeskConfig | None = None
+        # Free text is matched in one worker thread: embedding a question takes milliseconds of
+        # CPU that must not hold up buttons and commands on the event loop, and one thread
+        # keeps the model from competing with itself for the 2 cores.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matching")
 
     @classmethod
     def configured(cls, library: Library, settings: Settings) -> Service:
         """The service as the bot and the console run it: /privacy quotes the retention
         periods the statistics store is configured with."""
+        semantic = Semantic.load(settings.embedding_cache) if settings.semantic_matching else None
         return cls(
             library,
+            Matcher.build(library, semantic),
             unmatched_retention_days=settings.unmatched_retention_days,
             event_retention_days=settings.event_retention_days,
             operator_name=settings.operator_name,
@@ -133,7 +141,8 @@ class Service:
 
     def swap(self, library: Library, matcher: Matcher | None = None) -> None:
         """Serve new content. One assignment, so a question sees either the old or the new."""
-        self._content = _Content(library, matcher or Matcher.build(library))
+        matcher = matcher or Matcher.build(library, self._content.matcher.semantic)
+        self._content = _Content(library, matcher)
 
     # --- commands -----------------------------------------------------------------------------
 
@@ -246,8 +255,18 @@ class Service:
 
     # --- free text ----------------------------------------------------------------------------
 
+    async def ask_in_worker(self, text: str, lang: str) -> Reply:
+        """`ask`, run in the matching worker thread (the event loop stays free meanwhile)."""
+        return await asyncio.get_running_loop().run_in_executor(self._worker, self.ask, text, lang)
+
+    async def inline_in_worker(self, query: str, lang: str) -> list[InlineResult]:
+        """`inline`, run in the matching worker thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._worker, self.inline, query, lang)
+
     def ask(self, text: str, lang: str) -> Reply:
-        """Answer a free-text question: a section, a choice of sections, or an honest no."""
+        """Answer a free-text question: a section, a choice of sections, small talk, or an
+        honest "I can't answer that"."""
         content = self._content
         question = text.strip()[:MAX_QUESTION_CHARS]
         if not question:
@@ -260,6 +279,8 @@ class Service:
         if result.distress:
             return self._urgent(result, question, lang)
         reply_lang = self._reply_language(result, lang)
+        if result.intent is not None:
+            return self._small_talk(result.intent, content.library, reply_lang)
         return self._answer(result, question, lang, reply_lang)
 
     def _answer(self, result: MatchResult, question: str, lang: str, reply_lang: str) -> Reply:
@@ -294,9 +315,14 @@ class Service:
                 Outcome("text", None, "clarify", score, question),
                 reply_lang,
             )
+        # Honest: the document does not answer this. Topic buttons only for topics that are
+        # genuinely related (the matcher's suggestions), else just the way to the menu.
+        related = [library.section(sid) for sid in result.alternatives]
+        rows = tuple((replies.section_button(s, reply_lang),) for s in related if s)
+        key = "cannot_answer_related" if rows else "cannot_answer"
         return Reply(
-            join(legal, escape(t("no_answer", reply_lang))),
-            (*self._ways_to_help(reply_lang), *replies.menu_buttons(library, reply_lang)),
+            join(legal, escape(t(key, reply_lang))),
+            (*self._ways_to_help(reply_lang), *rows, replies.menu_row(reply_lang)),
             Outcome("text", None, "none", score, question),
             reply_lang,
         )
@@ -334,13 +360,23 @@ class Service:
         """The 'Talk to a person' row, or nothing when the help desk is off."""
         return (helpdesk.offer_row(lang),) if self.helpdesk is not None else ()
 
+    def _small_talk(self, intent: str, library: Library, lang: str) -> Reply:
+        """A short friendly reply to a greeting, thanks, "who are you"...: never a section."""
+        key = _SMALL_TALK_REPLIES.get(intent, "smalltalk_ack")
+        if intent in _SMALL_TALK_WITH_MENU:
+            buttons = replies.menu_buttons(library, lang)
+        else:
+            buttons = (replies.menu_row(lang),)
+        return Reply(escape(t(key, lang)), buttons, Outcome("text", None, "none"), lang)
+
     def _reply_language(self, result: MatchResult, lang: str) -> str:
         """Answer in the language of the question when it is clearly another supported one."""
         # An English question from a user with another setting still gets their language:
         # English words are common in every language's messages ("visa", "remittance"), so they
         # prove little, and the English original is one tap away ("Show in English").
         clearly_other = result.lang not in (lang, DEFAULT_LANGUAGE)
-        if clearly_other and result.lang in SUPPORTED_LANGUAGES and result.decision != "none":
+        read = result.decision != "none" or result.intent is not None
+        if clearly_other and result.lang in SUPPORTED_LANGUAGES and read:
             return result.lang
         return lang
 
@@ -410,6 +446,22 @@ class Service:
     ) -> Reply:
         text, buttons = _VIEWS[kind](section, library, lang)
         return Reply(text, tuple(buttons), Outcome(route, section.id, "answer"), lang)
+
+
+# The catalogue key answering each conversation act (bot/matching/intents.py).
+_SMALL_TALK_REPLIES = {
+    "greeting": "smalltalk_greeting",
+    "thanks": "smalltalk_thanks",
+    "bye": "smalltalk_bye",
+    "ack": "smalltalk_ack",
+    "laughter": "smalltalk_laughter",
+    "emoji": "smalltalk_laughter",
+    "who": "smalltalk_who",
+    "capabilities": "smalltalk_capabilities",
+    "help": "smalltalk_capabilities",
+}
+# Acts answered with the whole topic menu (the others get one "Topics" button).
+_SMALL_TALK_WITH_MENU = frozenset({"greeting", "capabilities", "help"})
 
 
 def _pinned(rows: Sequence[Row], lang: str) -> tuple[Row, ...]:

@@ -226,6 +226,13 @@ SECTIONS = (
 
 def build_matcher(urgent_sections: tuple[str, ...] = ()) -> Matcher:
     """A matcher over a small hand-made library (five sections, a few translations)."""
+    return Matcher.build(hand_made_library(SECTIONS, urgent_sections))
+
+
+def hand_made_library(
+    sections: tuple[Section, ...] = SECTIONS, urgent_sections: tuple[str, ...] = ()
+) -> Library:
+    """A library of one pack holding `sections`."""
     pack = Pack(
         id="test",
         version="1",
@@ -235,10 +242,10 @@ def build_matcher(urgent_sections: tuple[str, ...] = ()) -> Matcher:
         source_file="doc.txt",
         source_date="2017-11-08",
         source_place="Bangkok",
-        sections=SECTIONS,
+        sections=sections,
         urgent_sections=urgent_sections,
     )
-    return Matcher.build(Library((pack,)))
+    return Library((pack,))
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ these messages are detected as danger and read in their language exactly as in p
 
 from __future__ import annotations
 
+import html
 import shutil
 import sqlite3
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.console import ConsoleChat
 from bot.content.loader import load_library
 from bot.content.models import SUPPORTED_LANGUAGES, Library
 from bot.i18n import t
@@ -45,6 +47,7 @@ DANGER: dict[str, str] = {
     "vi": "chủ không trả lương 3 tháng rồi, giữ hộ chiếu của tôi",
 }
 SELF_HARM = "i want to die"
+CANT_ANSWER = ("no_answer", "cannot_answer", "cannot_answer_related")
 SEXUAL_VIOLENCE = "the supervisor comes into my room at night and i am scared"
 
 
@@ -56,6 +59,12 @@ async def tell(bot: RunningBot, text: str, count: int = 2, **kwargs: object) -> 
     for call in calls:
         assert_valid_telegram_html(call.params["text"])
     return calls
+
+
+def cant_answer(call: Call, lang: str) -> bool:
+    """Whether the message says "I can't answer that" (in any of its wordings)."""
+    text = html.unescape(call.params["text"])
+    return any(t(key, lang).split(":")[0] in text for key in CANT_ANSWER)
 
 
 def first_line(library: Library, kind: str, lang: str) -> str:
@@ -95,7 +104,7 @@ async def test_urgent_note_comes_first_in_the_language_written_in(
     assert first_line(library, "general", lang) in note.params["text"]
     assert "reply_markup" not in note.params  # no button can edit the note away
     assert answer.payloads  # the topic, with its buttons, is the second message
-    assert t("no_answer", lang) not in answer.params["text"]
+    assert not cant_answer(answer, lang)
     if lang != "en":  # the answer is in that language too, not the app's English
         assert t("btn_menu", lang) in str(answer.buttons)
 
@@ -118,8 +127,7 @@ async def test_self_harm_gets_caring_words_and_something_to_do(bot: RunningBot) 
     note, after = await tell(bot, SELF_HARM)
     assert "you do not have to carry this alone" in note.params["text"]
     assert "emergency number" in note.params["text"]
-    assert "can&#x27;t answer" not in after.params["text"]
-    assert "can't answer" not in after.params["text"]
+    assert not cant_answer(after, "en")
     assert after.params["text"] == t("urgent_follow_up", "en")
     assert {"s:human-rights", "s:trafficking", "t"} <= set(after.payloads)
 
@@ -134,7 +142,7 @@ async def test_danger_with_no_topic_in_russian_never_says_cant_answer(bot: Runni
     note, after = await tell(bot, "меня бьёт хозяин", language_code="en")
     assert "Я автоматический бот" in note.params["text"]
     assert after.params["text"] == t("urgent_follow_up", "ru")
-    assert t("no_answer", "ru") not in after.params["text"]
+    assert not cant_answer(after, "ru")
 
 
 async def test_urgent_replies_are_counted_by_language_and_kind(bot: RunningBot) -> None:
@@ -161,6 +169,15 @@ async def test_urgent_replies_are_counted_by_language_and_kind(bot: RunningBot) 
     result = run("stats", "--days", "7", env=env)
     assert result.returncode == 0, result.stdout
     assert "Safeguarding: 2 urgent-help replies" in result.stdout
+
+
+def test_the_console_shows_the_note_before_the_reply(service: Service) -> None:
+    chat = ConsoleChat(service)
+    shown = chat.render(chat.handle(SELF_HARM))
+    note, rest = shown.split(t("urgent_follow_up", "en"))
+    assert note.startswith(f"⚠️ {t('urgent_title', 'en')}\nI am an automatic bot.")
+    assert "[1]" not in note  # the buttons belong to the reply after it
+    assert "[1]" in rest
 
 
 # --- referrals -------------------------------------------------------------------------------

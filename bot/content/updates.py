@@ -314,8 +314,9 @@ class ContentManager:
                     False,
                     None,
                     [
-                        "this confirmation was used already or is more than "
-                        f"{SAFETY_CONFIRM_SECONDS // 60} minutes old; send the file again"
+                        "this confirmation was used already, is more than "
+                        f"{SAFETY_CONFIRM_SECONDS // 60} minutes old, or the bot restarted "
+                        "since; send the file again"
                     ],
                 )
             return self._change(pending.file_name, pending.data, confirmed=pending.change)
@@ -463,7 +464,8 @@ class ContentManager:
             )
         library = self._keep_load_times(library, files)
         try:
-            matcher = Matcher.build(library)
+            # The same embedding model (and cache): only texts that changed are embedded.
+            matcher = Matcher.build(library, self.service.matcher.semantic)
         except Exception as error:  # the content must never go live without a working index
             log.exception("content: building the matcher failed")
             return UpdateResult(

@@ -783,6 +783,9 @@ class MatchResult:
     # The kind of danger (a `bot.content.models.DISTRESS_KINDS` value) when `distress`, else
     # None: it picks the urgent-help note. Lexical signals set it (`bot.distress`).
     distress_kind: str | None = None
+    # A conversation act instead of a question ("greeting", "thanks", "who"...; see
+    # bot/matching/intents.py), or None. With an intent, `answer` is None.
+    intent: str | None = None
 
     @property
     def score(self) -> float:

@@ -209,7 +209,7 @@ async def question(update: Update, context: Context) -> None:
     # At DEBUG only, and then in its redacted shape (bot.tg.errors.RedactUserData).
     logger.debug("Update %s from user %s: %s", update.update_id, message.chat.id, text)
     lang = await _language(update, context)
-    await send(update, context, context.bot_data.service.ask(text, lang))
+    await send(update, context, await context.bot_data.service.ask_in_worker(text, lang))
 
 
 async def button(update: Update, context: Context) -> None:
@@ -273,6 +273,7 @@ async def inline_query(update: Update, context: Context) -> None:
         return
     lang = await _language(update, context)
     username = context.bot.username
+    found = await context.bot_data.service.inline_in_worker(query.query, lang)
     articles = [
         InlineQueryResultArticle(
             id=result.section_id,
@@ -291,7 +292,7 @@ async def inline_query(update: Update, context: Context) -> None:
                 )
             ),
         )
-        for result in context.bot_data.service.inline(query.query, lang)
+        for result in found
     ]
     await query.answer(articles, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
 
