@@ -61,7 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from telegram import Update  # noqa: E402
-from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters  # noqa: E402
+from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
 from telegram.request import BaseRequest, RequestData  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
@@ -70,6 +70,7 @@ from bot.matching import Matcher, Semantic  # noqa: E402
 from bot.service import Service  # noqa: E402
 from bot.storage.records import StatsEvent  # noqa: E402
 from bot.storage.store import StatsStore  # noqa: E402
+from bot.tg.fair import FairRateLimiter  # noqa: E402
 
 TOKEN = "123456789:AAHbenchTOKENforLOCALuseONLY_0123456789"
 BOT_USER: dict[str, Any] = {
@@ -374,7 +375,7 @@ def localize(
     application.bot._request = (local, local)  # type: ignore[attr-defined]
     if not rate_limit and application.bot.rate_limiter is not None:
         # The same retry wrapper the bot runs with, without the overall and per-group limits.
-        limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
+        limiter = FairRateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
         application.bot._rate_limiter = limiter  # type: ignore[attr-defined]
     return local
 
