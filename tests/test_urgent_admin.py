@@ -71,7 +71,7 @@ async def test_a_phone_number_in_the_urgent_note_is_refused(
     evil = SAFETY.replace(EN_LINE.encode(), b"Call our hotline +66 2 999 9999 now.")
     answer = plain(await upload(bot, evil, "safety.yaml"))
     assert answer.startswith("Not applied safety.yaml: nothing was changed.")
-    assert "'+66 2 999 9999' looks like a phone number" in answer
+    assert "'+66 2 999 9999' is a contact: only checked referrals may have one" in answer
     assert snapshot(content_dir) == before
     assert EN_LINE in note(bot)
 
@@ -86,7 +86,7 @@ async def test_handles_links_and_emails_are_refused_anywhere_in_content(
     changed = pack.replace("Many countries said", f"Many countries said ({contact})", 1)
     answer = plain(await upload(bot, changed.encode(), "chair-summary-2017.yaml"))
     assert answer.startswith("Not applied chair-summary-2017.yaml: nothing was changed.")
-    assert "only in a referral with verified and source" in answer
+    assert "is a contact: only checked referrals may have one" in answer
 
 
 async def test_a_second_pack_defining_urgent_help_is_refused(

@@ -390,8 +390,8 @@ def _contact_problems(name: str, document: Any, located: _Located) -> list[Probl
                 problems.append(
                     Problem(
                         name,
-                        f"'{found[:60]}' looks like a phone number, e-mail, link or @handle: "
-                        "contacts are allowed only in a referral with verified and source",
+                        # Short: the admin sees each problem on one line of about 150 characters.
+                        f"'{found[:30]}' is a contact: only checked referrals may have one",
                         located.line(path),
                         field=field or None,
                     )
