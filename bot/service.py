@@ -289,8 +289,8 @@ class Service:
         library = self._content.library
         # Before the topic: the document cannot say what the law allows where they are...
         legal = replies.legal_note(reply_lang) if is_personal_legal_question(question) else ""
-        # ... but a trusted organisation can advise: the checked ones are one button away.
-        advice = replies.find_help_rows(library, reply_lang) if legal else ()
+        # ... but a trusted organisation or a person can advise: one button away.
+        advice = self._ways_to_help(reply_lang) if legal else ()
         score = result.candidates[0].score if result.candidates else 0.0
         if result.decision == "answer" and result.answer is not None:
             section = library.section(result.answer)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from bot import helpdesk
 from bot.config import ConfigError, Settings
 from bot.content.loader import build_library, original_wording
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library
@@ -124,7 +125,7 @@ def test_what_happened_next_in_english_names_the_facts(service: Service) -> None
 def test_about_names_the_operator_only_when_configured(library: Library) -> None:
     anonymous = Service(library)
     assert "run by" not in anonymous.about("en").text
-    settings = Settings(operator_name="Migrant Help Network")
+    settings = Settings(operator_name="Migrant Help Network", semantic_matching=False)
     named = Service.configured(library, settings)
     assert "This bot is run by Migrant Help Network." in named.about("en").text
     assert "Migrant Help Network" in named.about("th").text
@@ -218,6 +219,17 @@ def test_the_legal_line_offers_checked_referrals_when_there_are_some(library: Li
     reply = service.ask("can my boss keep my passport?", "en")
     assert reply.buttons[0][0].payload == "r:en"  # "Find help in your country"
     assert "+000" not in reply.text  # contacts are one button away, never in the answer
+
+
+def test_the_legal_line_comes_with_talk_to_a_person_when_the_help_desk_is_on(
+    library: Library,
+) -> None:
+    service = Service(library)
+    question = "can my boss keep my passport?"
+    assert helpdesk.offer_row("en") not in service.ask(question, "en").buttons
+    service.helpdesk = helpdesk.HelpdeskConfig(chat_id=-100123, name="Migrant Help Desk")
+    assert helpdesk.offer_row("en") in service.ask(question, "en").buttons
+    assert helpdesk.offer_row("en") not in service.ask("what is remittance?", "en").buttons
 
 
 async def test_the_legal_line_on_telegram(bot: RunningBot) -> None:

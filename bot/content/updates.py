@@ -42,6 +42,7 @@ from pathlib import Path
 from bot.content.loader import build_library, read_content_dir
 from bot.content.models import SUPPORTED_LANGUAGES, Library, Pack
 from bot.content.safety import SafetyChange, diff_safety, stale_referrals
+from bot.content.translations import stale_lines
 from bot.matching import Matcher
 from bot.service import Service
 
@@ -111,6 +112,8 @@ class UpdateResult:
     at: datetime | None = None
     # The history file the replaced version was kept in, if any.
     kept_as: str | None = None
+    # Plain-language warnings and stale translations: shown to the admin, nothing refused.
+    warnings: list[str] = field(default_factory=list)
     # What the change does (or, waiting, would do) to the urgent-help notes and referrals.
     safety: SafetyChange | None = None
     # Set when the change waits for the admin's second press (`ContentManager.confirm`).
@@ -145,7 +148,9 @@ class UpdateResult:
             return "\n".join(lines)
         urgent = f"Urgent help changed: {self.safety.summary()}." if self.safety else ""
         if not self.has_changes:
-            return "\n".join(filter(None, [f"Done{target}: no section changed.", urgent]))
+            return "\n".join(
+                filter(None, [f"Done{target}: no section changed.", urgent, *self.warnings])
+            )
         lines = [f"Live now{target}."]
         if self.added:
             lines.append(f"Added: {', '.join(self.added)}")
@@ -156,7 +161,7 @@ class UpdateResult:
             lines.append(f"Removed: {', '.join(self.removed)}")
         if urgent:
             lines.append(urgent)
-        return "\n".join(lines)
+        return "\n".join([*lines, *self.warnings])
 
     def problems_file(self) -> bytes | None:
         """Every problem, one a line, when there are more than the message shows."""
@@ -507,6 +512,7 @@ class ContentManager:
                     "file again to see the change as it would be now"
                 ],
             )
+        warnings = stale_lines(library, name)
         library = self._keep_load_times(library, files)
         try:
             # The same embedding model (and cache): only texts that changed are embedded.
@@ -540,7 +546,16 @@ class ContentManager:
         if safety:
             log.warning("content: urgent help changed (%s): %s", name or "reload", safety.summary())
         return UpdateResult(
-            True, name, [], added, changed, removed, at, kept_as, safety=safety or None
+            True,
+            name,
+            [],
+            added,
+            changed,
+            removed,
+            at,
+            kept_as,
+            warnings,
+            safety=safety or None,
         )
 
     def _keep_load_times(self, library: Library, files: Mapping[str, bytes]) -> Library:
