@@ -199,7 +199,7 @@ class AnnouncementStore(AnnouncementsPort, Protocol):
     """What the announcer needs from storage: the announcements, and dropping a chat that
     blocked the bot."""
 
-    async def remove_subscriber(self, chat_id: int) -> bool: ...
+    async def remove_subscriber(self, chat_id: int, *, promptly: bool = True) -> bool: ...
 
 
 Send = Callable[[int, Announcement], Awaitable[SendStatus]]
@@ -482,7 +482,8 @@ class Announcer:
                 run.halted = True
         elif status == "blocked":
             run.blocked += 1
-            await self._store.remove_subscriber(chat_id)
+            # Many may be found in a row: the WAL is emptied once, by the store's writer.
+            await self._store.remove_subscriber(chat_id, promptly=False)
         return status
 
     async def _progress(self, run: _Run, progress: Progress) -> None:

@@ -220,7 +220,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return 1
 
     async def read() -> tuple[str, str | None]:
-        store = StatsStore(database, settings.stats_secret)
+        store = StatsStore(database, settings.stats_secret, secret_path=settings.secret_path)
         await store.open()
         try:
             table = format_report(await store.report(args.days))

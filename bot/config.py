@@ -32,6 +32,11 @@ DEFAULT_LOG_LEVEL = "INFO"
 DEFAULT_EMBEDDING_CACHE = Path("data/embeddings.npz")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
+# A secret shorter than this, or made of fewer different characters, is refused: user keys
+# under a guessable secret could be brute-forced back to Telegram ids.
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_VARIETY = 8
+
 # What @BotFather hands out: the bot's numeric id, a colon, then about 35 URL-safe characters.
 TOKEN_PATTERN = re.compile(r"[0-9]{3,20}:[A-Za-z0-9_-]{30,64}")
 
@@ -50,6 +55,7 @@ class Settings:
     seeds_dir: Path = DEFAULT_SEEDS_DIR
     database_path: Path = DEFAULT_DATABASE_PATH
     stats_secret: str | None = field(default=None, repr=False)
+    secret_path: Path | None = None
     unmatched_retention_days: int = DEFAULT_UNMATCHED_RETENTION_DAYS
     event_retention_days: int = DEFAULT_EVENT_RETENTION_DAYS
     bot_api_base_url: str = DEFAULT_BOT_API_BASE_URL
@@ -90,7 +96,8 @@ class Settings:
             content_dir=Path(env.get("CONTENT_DIR", DEFAULT_CONTENT_DIR)),
             seeds_dir=Path(env.get("SEEDS_DIR", DEFAULT_SEEDS_DIR)),
             database_path=Path(env.get("DATABASE_PATH", DEFAULT_DATABASE_PATH)),
-            stats_secret=env.get("STATS_SECRET"),
+            stats_secret=_secret(env.get("STATS_SECRET")),
+            secret_path=Path(env["SECRET_PATH"]) if "SECRET_PATH" in env else None,
             unmatched_retention_days=_positive_int(
                 env, "UNMATCHED_RETENTION_DAYS", DEFAULT_UNMATCHED_RETENTION_DAYS
             ),
@@ -242,6 +249,27 @@ def _log_level(raw: str) -> str:
     if level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL: {raw!r} is not one of {', '.join(LOG_LEVELS)}")
     return level
+
+
+def secret_problem(secret: str | bytes) -> str | None:
+    """Why this secret is too weak to key users with (None: it is fine)."""
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"it is shorter than {MIN_SECRET_LENGTH} characters"
+    if len(set(secret)) < MIN_SECRET_VARIETY:
+        return f"it has fewer than {MIN_SECRET_VARIETY} different characters"
+    return None
+
+
+def _secret(value: str | None) -> str | None:
+    if value is None:
+        return None
+    problem = secret_problem(value)
+    if problem:
+        raise ConfigError(
+            f"STATS_SECRET is too weak ({problem}); make one with "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`"
+        )
+    return value
 
 
 def _switch(env: Mapping[str, str], name: str) -> bool:

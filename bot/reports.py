@@ -39,7 +39,9 @@ def format_report(report: StatsReport) -> str:
     asks = f"Asks {report.total:,}"
     if report.previous_total is not None:
         asks += f" ({_signedpercent(change) if report.previous_total else 'new'})"
-    lines.append(f"{asks}, users {report.unique_users:,}")
+    # Over more than a day, a person counts once per day they came (keys change daily).
+    users = "users" if report.days == 1 else "user-days"
+    lines.append(f"{asks}, {users} {report.unique_users:,}")
     lines.append(f"Unanswered {report.unmatched_rate:.1f}% ({report.unmatched:,})")
     # Safeguarding: how often people who sounded in danger got the urgent note (counts only).
     lines.append(f"Safeguarding: {report.urgent:,} urgent-help replies")

@@ -11,6 +11,7 @@ import pytest
 from bot.config import ConfigError, Settings
 
 TOKEN = "123456789:AAH" + "x" * 32
+STRONG_SECRET = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 
 def test_defaults_when_nothing_is_set() -> None:
@@ -39,7 +40,8 @@ def test_every_variable_is_read() -> None:
             "CONTENT_DIR": "/srv/content",
             "SEEDS_DIR": "/srv/seeds",
             "DATABASE_PATH": "/srv/data/stats.db",
-            "STATS_SECRET": "pepper",
+            "STATS_SECRET": STRONG_SECRET,
+            "SECRET_PATH": "/etc/outreach-bot/secret",
             "UNMATCHED_RETENTION_DAYS": "30",
             "EVENT_RETENTION_DAYS": "730",
             "BOT_API_BASE_URL": "http://127.0.0.1:8081/bot",
@@ -56,7 +58,8 @@ def test_every_variable_is_read() -> None:
     assert settings.content_dir == Path("/srv/content")
     assert settings.seeds_dir == Path("/srv/seeds")
     assert settings.database_path == Path("/srv/data/stats.db")
-    assert settings.stats_secret == "pepper"
+    assert settings.stats_secret == STRONG_SECRET
+    assert settings.secret_path == Path("/etc/outreach-bot/secret")
     assert settings.unmatched_retention_days == 30
     assert settings.event_retention_days == 730
     assert settings.bot_api_base_url == "http://127.0.0.1:8081/bot"
@@ -81,9 +84,22 @@ def test_settings_are_frozen() -> None:
 
 
 def test_secrets_stay_out_of_repr() -> None:
-    settings = Settings.from_env({"BOT_TOKEN": TOKEN, "STATS_SECRET": "pepper"})
+    settings = Settings.from_env({"BOT_TOKEN": TOKEN, "STATS_SECRET": STRONG_SECRET})
     assert TOKEN not in repr(settings)
-    assert "pepper" not in repr(settings)
+    assert STRONG_SECRET not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("secret", "problem"),
+    [
+        ("pepper", "shorter than 32"),
+        ("0123456789abcdef0123456789abcde", "shorter than 32"),
+        ("ab" * 20, "fewer than 8 different"),
+    ],
+)
+def test_a_weak_stats_secret_is_refused(secret: str, problem: str) -> None:
+    with pytest.raises(ConfigError, match=rf"^STATS_SECRET is too weak \(.*{problem}"):
+        Settings.from_env({"STATS_SECRET": secret})
 
 
 def test_webhook_secret_is_stable_and_not_the_token() -> None:

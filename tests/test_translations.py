@@ -34,6 +34,7 @@ from bot.content.translations import (
     import_translations,
     stale_report,
     stamp_files,
+    unstamped_report,
 )
 from bot.content.updates import ContentManager
 from bot.content.yamledit import KeyPath, Value, set_values
@@ -96,6 +97,14 @@ def load(folder: Path) -> Library:
 
 
 # --- hashes and stale translations -----------------------------------------------------------
+
+
+def test_the_shipped_pack_records_what_every_translation_was_made_from() -> None:
+    library = load(ROOT / "content")
+    assert stale_report(library) == {}
+    assert unstamped_report(library) == {}
+    section = library.sections[0]
+    assert section.translated_from["th"]["summary"] == english_hash(section.summary["en"])
 
 
 def test_changing_one_english_summary_makes_it_stale_in_every_language(content: Path) -> None:

@@ -35,7 +35,7 @@ from bot.content.models import (
 from bot.scrub import contacts_in
 
 # Limits. A content file is a few dozen KB of prose; anything far bigger is a mistake or an attack.
-MAX_FILE_BYTES = 512 * 1024  # the same as the upload limit: a translated pack is ~250 KB
+MAX_FILE_BYTES = 1024 * 1024  # the same as the upload limit: the 8-language pack is ~520 KB
 MAX_DEPTH = 12  # the schema nests 5 levels; deeper is never a real content file
 MAX_TEXT_CHARS = 2000  # one field; Telegram's own limit is 4096 for the whole message
 MIN_KEY_POINTS, MAX_KEY_POINTS = 3, 6

@@ -49,9 +49,9 @@ from bot.service import Service
 log = logging.getLogger("bot.content.updates")
 
 # Telegram lets a bot download files up to 20 MB; content files are a few dozen KB. The loader
-# refuses files over its own limit (256 KB) with a clear message; this cap only stops us from
+# refuses files over its own limit (the same 1 MB) with a clear message; this cap only stops us from
 # downloading or parsing anything absurd.
-MAX_UPLOAD_BYTES = 512 * 1024
+MAX_UPLOAD_BYTES = 1024 * 1024
 HISTORY_DIR = ".history"
 # What the history keeps: the newest versions of each file, and no more than this in all
 # (40 uploads of a big pack once made 16 MB; the oldest versions go first).

@@ -10,18 +10,20 @@ one is moved aside to `<name>.corrupt-<timestamp>` and a fresh one started.
 from __future__ import annotations
 
 import asyncio
+import glob
 import logging
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import aiosqlite
 
-from bot.storage.migrations import migrate, rollback
+from bot.storage.migrations import abandon, migrate, rollback
 from bot.storage.records import StatsError, StatsUnavailable, StoreClosed, as_utc
 
 log = logging.getLogger("bot.stats")
@@ -35,6 +37,9 @@ CACHE_SIZE_KIB = 4 * 1024
 
 # SQLite result codes that mean the file itself is damaged (not locked, not full).
 _CORRUPTION_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+
+# `<name>.corrupt-<stamp>[-serial][-wal|-shm]`, as `_move_aside` names them.
+_MOVED_ASIDE = re.compile(r"\.corrupt-(\d{8}T\d{6}Z)(?:-\d+)?(?:-wal|-shm)?")
 
 T = TypeVar("T")
 State = Literal["new", "open", "closed"]
@@ -85,6 +90,8 @@ class Database:
         self.on_connect: list[OnConnect] = []
         #: (events waiting, events dropped) for the fault log; set by the event log.
         self.backlog: Callable[[], tuple[int, int]] = lambda: (0, 0)
+        #: Rows were deleted and the write-ahead log still holds them: `checkpoint_if_due`.
+        self.checkpoint_due = False
         #: Names of the migrations the last successful connect applied (empty when up to date).
         self.migrations_applied: tuple[str, ...] = ()
 
@@ -119,12 +126,17 @@ class Database:
             self.connection = await self._open_connection()
 
     async def _open_connection(self) -> aiosqlite.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._create_private_file()
         # Autocommit mode: every transaction here is an explicit BEGIN ... COMMIT.
         db = await aiosqlite.connect(self.path, isolation_level=None)
         try:
             await db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
             await db.execute(f"PRAGMA cache_size = -{CACHE_SIZE_KIB}")
+            # Deleted rows are overwritten with zeros, not left in free pages: forgotten means
+            # gone (with `checkpoint` after a delete, also from the write-ahead log).
+            await db.execute("PRAGMA secure_delete = ON")
+            # Temporary tables (a migration's key mapping) stay in memory, never in a file.
+            await db.execute("PRAGMA temp_store = MEMORY")
             # Check before anything writes: switching to WAL rewrites header bytes of a corrupt
             # file that is about to be moved aside for someone to look at.
             async with db.execute("PRAGMA quick_check(1)") as cursor:
@@ -139,12 +151,29 @@ class Database:
             self.migrations_applied = tuple(await migrate(db))
             if self.migrations_applied:
                 log.info("stats: applied migrations %s", ", ".join(self.migrations_applied))
+                await checkpoint(db)  # what a migration replaced must not stay in the WAL
             for hook in self.on_connect:
                 await hook(db)
         except BaseException:
             await db.close()
             raise
         return db
+
+    def _create_private_file(self) -> None:
+        """The folder (if new) readable by the bot's user only, and the file 0600: SQLite gives
+        the -wal and -shm files the database's permissions."""
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            mode = self.path.stat().st_mode
+            if mode & 0o077:
+                self.path.chmod(0o600)
+                log.warning(
+                    "stats: %s was readable by others; set its permissions to 0600", self.path
+                )
+            return
+        os.close(fd)  # an empty file is an empty database
 
     def _move_aside(self) -> Path:
         """Rename the database (and its -wal/-shm files) to `<name>.corrupt-<timestamp>`."""
@@ -160,6 +189,38 @@ class Database:
                 side.rename(target.with_name(target.name + suffix))
         self.path.rename(target)
         return target
+
+    async def checkpoint_if_due(self) -> None:
+        """Empty the write-ahead log if a delete left that for later (see `checkpoint_due`)."""
+        if not self.checkpoint_due:
+            return
+
+        async def run(db: aiosqlite.Connection) -> None:
+            await checkpoint(db)
+            self.checkpoint_due = False
+
+        await self.call("checkpoint", run, None)
+
+    def delete_moved_aside(self, older_than: datetime) -> int:
+        """Delete corrupt copies moved aside before `older_than` (with their -wal and -shm);
+        return how many files went. They may hold anything the database held, so they are
+        kept no longer than the unanswered questions in them would have been."""
+        deleted = 0
+        for path in self.path.parent.glob(f"{glob.escape(self.path.name)}.corrupt-*"):
+            found = _MOVED_ASIDE.fullmatch(path.name[len(self.path.name) :])
+            if found is None:
+                continue
+            moved = datetime.strptime(found[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            if moved < older_than:
+                try:
+                    path.unlink()
+                except OSError as exc:
+                    log.warning("stats: cannot delete the old corrupt copy %s: %s", path, exc)
+                    continue
+                deleted += 1
+        if deleted:
+            log.info("stats: deleted %d files of corrupt databases moved aside", deleted)
+        return deleted
 
     async def disconnect(self) -> None:
         """Close the connection if it is open (errors are logged, not raised)."""
@@ -221,6 +282,11 @@ class Database:
                 raise StatsUnavailable(
                     f"the statistics database {self.path} is unavailable: {exc}"
                 ) from exc
+            except BaseException:
+                # Cancelled (a shutdown) between BEGIN and COMMIT: a transaction left open
+                # would swallow every later write on this connection until it closes.
+                await abandon(db)
+                raise
             self.recovered()
             return result
 
@@ -262,6 +328,20 @@ class Database:
             log.warning(
                 "stats database %s: writing again (%d dropped)", self.path, self.backlog()[1]
             )
+
+
+async def checkpoint(db: aiosqlite.Connection) -> None:
+    """Copy the write-ahead log into the database and truncate it to zero bytes.
+
+    Run after deleting someone's rows: until then the WAL file still holds the pages as they
+    were before the delete. Must run outside a transaction.
+    """
+    async with db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+        row = await cursor.fetchone()
+    if row is not None and row[0]:
+        # Another connection is reading: the next checkpoint (after the next delete or the
+        # daily retention) finishes the job.
+        log.warning("stats: the write-ahead log could not be emptied yet (database busy)")
 
 
 async def scalar(db: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> int:

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import csv
 import io
+import re
 import sqlite3
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -29,7 +30,7 @@ import aiosqlite
 from bot.scrub import scrub
 from bot.storage.connection import Database, scalar
 from bot.storage.keys import USER_KEY_LENGTH
-from bot.storage.migrations import rollback
+from bot.storage.migrations import abandon, rollback
 from bot.storage.records import (
     DECISIONS,
     ROUTES,
@@ -50,6 +51,10 @@ DEFAULT_MAX_PENDING = 50_000  # events held in memory while the database is unav
 QUESTION_MAX_LENGTH = 200
 SHORT_PERIOD_DAYS = 31  # reports up to this long read a day range; longer ones scan indexes
 SHORT_TEXT = 64  # section ids and language codes longer than this are cut
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# What sqlite3 raises for a value it cannot bind (not a database fault): bad text, an integer
+# too big, a type it does not know.
+_UNSTORABLE = (UnicodeError, OverflowError, ValueError, TypeError, sqlite3.InterfaceError)
 
 # An event as it waits in memory: already scrubbed, already reduced to the stored columns.
 # (at, user_key, route, section_id, decision, score, lang, chat_type, question)
@@ -99,6 +104,8 @@ class EventLog:
         self._flusher: asyncio.Task[None] | None = None
         #: Events lost: queue full, database unavailable at close, or invalid.
         self.dropped = 0
+        #: Texts repaired before storing (lone surrogates SQLite cannot encode); events kept.
+        self.sanitised = 0
         database.backlog = lambda: (len(self._pending), self.dropped)
 
     @property
@@ -149,22 +156,34 @@ class EventLog:
         at = epoch_minute(event.at or self._db.clock())
         question = None
         if event.decision in UNMATCHED_DECISIONS and event.question:
-            question = scrub(event.question, QUESTION_MAX_LENGTH) or None
-        section = event.section_id[:SHORT_TEXT] if event.section_id else None
+            question = scrub(self._text(event.question), QUESTION_MAX_LENGTH) or None
+        section = self._text(event.section_id[:SHORT_TEXT]) if event.section_id else None
         chat_type = "private" if event.chat_type == "private" else "group"
         return (
             at,
-            str(event.user_key)[:USER_KEY_LENGTH],
+            self._text(str(event.user_key)[:USER_KEY_LENGTH]),
             event.route,
             section,
             event.decision,
             # Whole points are precise enough for tuning, and SQLite stores them in 1 byte, not 8.
             round(float(event.score)),
-            str(event.lang)[:SHORT_TEXT],
+            self._text(str(event.lang)[:SHORT_TEXT]),
             chat_type,
             question,
             str(event.distress_kind)[:SHORT_TEXT] if event.distress_kind else None,
         )
+
+    def _text(self, text: str) -> str:
+        """`text` as SQLite can store it: a lone surrogate (half of an emoji cut in two, or a
+        broken client) cannot be encoded as UTF-8 and becomes U+FFFD; the event is counted."""
+        if text.isascii():
+            return text
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            self.sanitised += 1
+            return _SURROGATE.sub("\ufffd", text)
+        return text
 
     async def flush(self) -> int:
         """Write every queued event now; return how many were written (0 if the database failed)."""
@@ -183,13 +202,47 @@ class EventLog:
                 batch = [self._pending.popleft() for _ in range(count)]
                 try:
                     await self._write(db, batch)
+                except _UNSTORABLE as exc:  # before sqlite3.Error: InterfaceError is one
+                    # One event SQLite cannot take must not cost the others: write them one
+                    # at a time and drop only the bad ones.
+                    await rollback(db)
+                    self._db.fault("flush (one bad event in a batch)", exc)
+                    count = await self._write_one_by_one(db, batch)
+                    if count < 0:
+                        return written
                 except sqlite3.Error as exc:
                     await rollback(db)
                     self._requeue(batch)
                     await self._db.db_fault("flush", exc)
                     return written
+                except BaseException:  # cancelled mid-transaction: undo it, keep the events
+                    await abandon(db)
+                    self._requeue(batch)
+                    raise
                 written += count
                 self._db.recovered()
+
+    async def _write_one_by_one(self, db: aiosqlite.Connection, batch: list[Row]) -> int:
+        """Write each event on its own; drop (and count) those that cannot be stored.
+
+        Returns how many were written, or -1 if the database itself failed (the rest of the
+        batch is then back in the queue). Call with the lock held.
+        """
+        written = 0
+        for index, row in enumerate(batch):
+            try:
+                await self._write(db, [row])
+            except _UNSTORABLE:
+                await rollback(db)
+                self.dropped += 1
+                continue
+            except sqlite3.Error as exc:
+                await rollback(db)
+                self._requeue(batch[index:])
+                await self._db.db_fault("flush", exc)
+                return -1
+            written += 1
+        return written
 
     def _requeue(self, batch: list[Row]) -> None:
         """Put a failed batch back at the front; what no longer fits (the newest) is dropped."""

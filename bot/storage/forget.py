@@ -6,11 +6,12 @@ Anonymous daily counts stay in both cases: they were added when the events were 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 import aiosqlite
 
-from bot.storage.connection import Database
+from bot.storage.connection import Database, checkpoint
 from bot.storage.events import EventLog
 from bot.storage.languages import LanguageTable
 from bot.storage.records import RetentionResult, as_utc, day_start, epoch_minute
@@ -56,45 +57,55 @@ class Forgetting:
         if self._next_retention is None or now >= self._next_retention:
             await self.apply_retention(now)
 
-    async def forget(self, user_key: str, chat_id: int | None = None) -> int:
-        """Delete everything kept about one user; return how many rows (and queued events) went.
+    async def forget(self, user_keys: Sequence[str], chat_id: int | None = None) -> int:
+        """Delete everything kept under these keys; return how many rows (and queued events) went.
 
         Deletes their events, active days, unanswered questions and language choice, and, with
         `chat_id`, their subscription and announcement deliveries. Events still queued in
         memory are discarded too. Anonymous daily counts stay. Returns -1 if the database is
         unavailable (nothing could be deleted there; tell the user to try again later).
         """
-        queued = self._events.purge(user_key)
-        self._languages.cache.forget(user_key)
+        queued = sum(self._events.purge(key) for key in user_keys)
+        for key in user_keys:
+            self._languages.cache.forget(key)
 
         async def run(db: aiosqlite.Connection) -> int:
             nonlocal queued
             # A failed batch may have been put back in the queue meanwhile.
-            queued += self._events.purge(user_key)
+            queued += sum(self._events.purge(key) for key in user_keys)
             await db.execute("BEGIN IMMEDIATE")
-            # Every event has its (day, user_key) row in user_days, written in the same
-            # transaction and deleted with it: the user's days bound where their events are.
-            async with db.execute(
-                "SELECT day FROM user_days WHERE user_key = ?", (user_key,)
-            ) as cursor:
-                days = [date.fromisoformat(row[0]) for row in await cursor.fetchall()]
-            spans = [(day_start(day), day_start(day + timedelta(days=1)), user_key) for day in days]
-            cursor = await db.executemany(
-                "DELETE FROM events WHERE at >= ? AND at < ? AND user_key = ?", spans
-            )
-            deleted = max(cursor.rowcount, 0)
-            for table in ("user_days", "unmatched", "languages"):
-                cursor = await db.execute(f"DELETE FROM {table} WHERE user_key = ?", (user_key,))
-                deleted += cursor.rowcount
+            deleted = 0
+            for key in user_keys:
+                deleted += await self._delete_keyed(db, key)
             if chat_id is not None:
                 for table in ("subscribers", "announcement_deliveries"):
                     cursor = await db.execute(f"DELETE FROM {table} WHERE chat_id = ?", (chat_id,))
                     deleted += cursor.rowcount
             await db.execute("COMMIT")
+            await checkpoint(db)
             return deleted
 
         deleted = await self._db.call("forget", run, -1)
         return deleted if deleted < 0 else deleted + queued
+
+    @staticmethod
+    async def _delete_keyed(db: aiosqlite.Connection, user_key: str) -> int:
+        """Delete every row under one key (inside the caller's transaction); return how many."""
+        # Every event has its (day, user_key) row in user_days, written in the same
+        # transaction and deleted with it: the user's days bound where their events are.
+        async with db.execute(
+            "SELECT day FROM user_days WHERE user_key = ?", (user_key,)
+        ) as cursor:
+            days = [date.fromisoformat(row[0]) for row in await cursor.fetchall()]
+        spans = [(day_start(day), day_start(day + timedelta(days=1)), user_key) for day in days]
+        cursor = await db.executemany(
+            "DELETE FROM events WHERE at >= ? AND at < ? AND user_key = ?", spans
+        )
+        deleted = max(cursor.rowcount, 0)
+        for table in ("user_days", "unmatched", "languages"):
+            cursor = await db.execute(f"DELETE FROM {table} WHERE user_key = ?", (user_key,))
+            deleted += cursor.rowcount
+        return deleted
 
     async def apply_retention(self, now: datetime | None = None) -> RetentionResult:
         """Delete raw events and unanswered questions past their retention period.
@@ -122,9 +133,12 @@ class Forgetting:
                 (offer_cutoff,),
             )
             await db.execute("COMMIT")
+            await checkpoint(db)
             return RetentionResult(events.rowcount, days.rowcount, unmatched.rowcount)
 
         result = await self._db.call("retention", run, None)
+        # A corrupt database moved aside holds questions too: it goes when they would have.
+        self._db.delete_moved_aside(now - timedelta(days=self._unmatched_days))
         if result is None:
             return RetentionResult()
         self._next_retention = now + RETENTION_INTERVAL

@@ -1,7 +1,18 @@
-"""User keys: who is who in storage, without a Telegram user id.
+"""User keys: who is who in storage, without a Telegram user id, and linkable for as short a time
+as each use needs.
 
-A user appears only as `user_key(user_id)`, an HMAC of the Telegram user id under a secret
-(STATS_SECRET, or a random one kept in `<database>.secret`, created once with mode 0600).
+Two kinds of key, both a 16-hex-character HMAC-SHA256 of the Telegram user id:
+
+- `user_key(id)`, under a long-lived secret: only for what must be found again on every visit,
+  the user's language choice. The secret comes from STATS_SECRET, or a file (SECRET_PATH; by
+  default `<database>.secret`, created once with mode 0600). Kept outside the data folder, a
+  copy of that folder cannot tell whether a given Telegram id chose a language.
+- `day_key(id)`, under a random salt made for each UTC day: for events, active days and
+  unanswered questions. The salt is kept in the `day_salts` table so a restart keeps counting
+  the same person once that day, and it is deleted (with the write-ahead log checkpointed) as
+  soon as the day ends. After that nobody, not even the bot, can tell whose rows they were: a
+  brute force over every Telegram id matches nothing, and /forget can only find today's rows.
+  This is how privacy-first web analytics count visitors.
 """
 
 from __future__ import annotations
@@ -13,7 +24,11 @@ import os
 import secrets
 from pathlib import Path
 
-from bot.storage.records import StatsError
+import aiosqlite
+
+from bot.config import secret_problem
+from bot.storage.connection import Database, checkpoint
+from bot.storage.records import StatsError, as_utc
 
 log = logging.getLogger("bot.stats")
 
@@ -25,12 +40,16 @@ class UserKeys:
     """Turns Telegram user ids into pseudonymous keys under one secret.
 
     Args:
-        database: the SQLite file; a generated secret is kept beside it.
+        database: the SQLite file; by default a generated secret is kept beside it.
         secret: the HMAC key (STATS_SECRET). When None, `load` reads or creates the file.
+        secret_path: where the secret file is (SECRET_PATH); `<database>.secret` when None.
     """
 
-    def __init__(self, database: Path, secret: str | bytes | None = None) -> None:
+    def __init__(
+        self, database: Path, secret: str | bytes | None = None, secret_path: Path | None = None
+    ) -> None:
         self.database = database
+        self._path = secret_path
         self._secret: bytes | None = secret.encode() if isinstance(secret, str) else secret
         if not self._secret:
             self._secret = None
@@ -39,21 +58,26 @@ class UserKeys:
         """The pseudonymous key for a Telegram user: HMAC-SHA256(secret, str(id)), 16 hex chars."""
         if self._secret is None:
             raise StatsError("no stats secret yet: pass one to StatsStore or call open() first")
-        digest = hmac.new(self._secret, str(user_id).encode(), hashlib.sha256)
-        return digest.hexdigest()[:USER_KEY_LENGTH]
+        return keyed(self._secret, user_id)
 
     @property
     def secret_path(self) -> Path:
-        """Where a generated secret is kept: `<database>.secret`, beside the database."""
+        """Where the secret file is: SECRET_PATH, or `<database>.secret` beside the database."""
+        if self._path is not None:
+            return self._path
         return self.database.with_name(self.database.name + SECRET_SUFFIX)
 
     def load(self) -> None:
-        """Read the secret file, or create it once (0600). Falls back to a secret in memory."""
+        """Read the secret file, or create it once (0600). Falls back to a secret in memory.
+
+        Raises:
+            StatsError: the file holds a secret too weak to use.
+        """
         if self._secret is not None:
             return
         path = self.secret_path
         try:
-            self._secret = read_or_create_secret(path)
+            secret = read_or_create_secret(path)
         except OSError as exc:
             # User keys will not match after a restart (language choices are forgotten), but
             # the bot keeps working and nothing identifying is written anywhere.
@@ -64,6 +88,81 @@ class UserKeys:
                 exc,
             )
             self._secret = secrets.token_hex(32).encode()
+            return
+        problem = secret_problem(secret)
+        if problem:
+            raise StatsError(
+                f"the secret in {path} is too weak ({problem}); delete the file to have a "
+                "strong one made, or set STATS_SECRET"
+            )
+        self._secret = secret
+        if self.database.parent.resolve() in path.resolve().parents:  # in the data folder
+            log.warning(
+                "stats: the secret %s sits beside the database, so anyone who copies its folder "
+                "can tell which Telegram ids chose a language; set SECRET_PATH to a file outside "
+                "it, or STATS_SECRET",
+                path,
+            )
+
+
+class DayKeys:
+    """Keys for events and unanswered questions: an HMAC under a random salt per UTC day.
+
+    The salt of today is made in memory when first needed and saved by `rotate` (the event
+    writer calls it after every flush), which also deletes every earlier day's salt. A salt in
+    the database when the store connects is adopted, so a restart keeps today's keys.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._day = ""
+        self._salt = b""
+        self._saved = False
+        database.on_connect.append(self._adopt)
+
+    def day_key(self, user_id: int) -> str:
+        """This user's key for today (UTC): 16 hex characters, a different one every day."""
+        self._refresh()
+        return keyed(self._salt, user_id)
+
+    async def rotate(self) -> None:
+        """Save today's salt and delete every earlier one (nothing to do most of the time)."""
+        self._refresh()
+        if self._saved:
+            return
+        await self._db.call("day salt", self._adopt, None)
+
+    def _refresh(self) -> None:
+        today = as_utc(self._db.clock()).date().isoformat()
+        if today != self._day:
+            self._day, self._salt, self._saved = today, secrets.token_bytes(32), False
+
+    async def _adopt(self, db: aiosqlite.Connection) -> None:
+        """Delete earlier days' salts; keep today's salt from the database, or save ours."""
+        self._refresh()
+        day, salt = self._day, self._salt
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            deleted = await db.execute("DELETE FROM day_salts WHERE day < ?", (day,))
+            await db.execute(
+                "INSERT OR IGNORE INTO day_salts (day, salt) VALUES (?, ?)", (day, salt)
+            )
+            async with db.execute("SELECT salt FROM day_salts WHERE day = ?", (day,)) as cursor:
+                row = await cursor.fetchone()
+            await db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                await db.execute("ROLLBACK")
+            raise
+        if self._day == day and row is not None:
+            self._salt, self._saved = bytes(row[0]), True
+        if deleted.rowcount > 0:
+            await checkpoint(db)  # the old salt must not survive in the write-ahead log
+
+
+def keyed(key: bytes, user_id: int) -> str:
+    """HMAC-SHA256(key, str(user_id)) as hex, cut to USER_KEY_LENGTH characters."""
+    return hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()[:USER_KEY_LENGTH]
 
 
 def read_or_create_secret(path: Path) -> bytes:
@@ -77,7 +176,7 @@ def read_or_create_secret(path: Path) -> bytes:
             path.chmod(0o600)
             log.warning("stats: %s was readable by others; set its permissions to 0600", path)
         return secret
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fresh = secrets.token_hex(32).encode()
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

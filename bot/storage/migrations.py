@@ -7,6 +7,7 @@ written by any earlier version upgrades in place; one from a newer version is re
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from datetime import UTC, datetime
 
@@ -100,7 +101,42 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     cases.MIGRATION,  # the help desk's open cases (bot/storage/cases.py)
     (
-        "0005_urgent_counts",
+        "0005_day_keys",
+        (
+            # One random salt per UTC day for the keys of events and unanswered questions
+            # (bot/storage/keys.py); a day's salt is deleted when the day ends.
+            """CREATE TABLE day_salts (
+                day TEXT PRIMARY KEY,
+                salt BLOB NOT NULL
+            ) WITHOUT ROWID""",
+            # Rows written before this migration carry the long-lived key, which the secret
+            # links back to a Telegram id. Give each (day, old key) a random key instead: the
+            # same person still counts once per day, and the mapping is dropped at once.
+            # (The connection keeps temporary tables in memory, never in a file.)
+            """CREATE TEMP TABLE rekey (
+                day TEXT NOT NULL,
+                user_key TEXT NOT NULL,
+                fresh TEXT NOT NULL,
+                PRIMARY KEY (day, user_key)
+            ) WITHOUT ROWID""",
+            """INSERT INTO temp.rekey (day, user_key, fresh)
+                SELECT day, user_key, lower(hex(randomblob(8))) FROM user_days""",
+            """INSERT OR IGNORE INTO temp.rekey (day, user_key, fresh)
+                SELECT strftime('%Y-%m-%d', at, 'unixepoch'), user_key, lower(hex(randomblob(8)))
+                FROM unmatched""",
+            """UPDATE events SET user_key = COALESCE((SELECT fresh FROM temp.rekey
+                WHERE rekey.day = strftime('%Y-%m-%d', events.at, 'unixepoch')
+                AND rekey.user_key = events.user_key), lower(hex(randomblob(8))))""",
+            """UPDATE unmatched SET user_key = (SELECT fresh FROM temp.rekey
+                WHERE rekey.day = strftime('%Y-%m-%d', unmatched.at, 'unixepoch')
+                AND rekey.user_key = unmatched.user_key)""",
+            """UPDATE user_days SET user_key = (SELECT fresh FROM temp.rekey
+                WHERE rekey.day = user_days.day AND rekey.user_key = user_days.user_key)""",
+            "DROP TABLE temp.rekey",
+        ),
+    ),
+    (
+        "0006_urgent_counts",
         (
             # Urgent-help replies per day, language and kind of danger (safeguarding figures):
             # counts only, never who or what; kept forever like daily_counts.
@@ -160,6 +196,16 @@ async def migrate(db: aiosqlite.Connection) -> list[str]:
             raise
         done.append(name)
     return done
+
+
+async def abandon(db: aiosqlite.Connection) -> None:
+    """After a cancellation: roll back whatever the cancelled operation began.
+
+    Not `rollback`: the connection's thread may not have run the cancelled BEGIN yet, so
+    `in_transaction` cannot be trusted; a ROLLBACK queued behind it always comes after it.
+    """
+    with contextlib.suppress(sqlite3.Error, ValueError):  # when no transaction was open
+        await db.execute("ROLLBACK")
 
 
 async def rollback(db: aiosqlite.Connection) -> None:

@@ -78,7 +78,10 @@ class StatsReport:
     end: date  # last day counted (UTC), today
     total: int  # every recorded event: questions, buttons, deep links, inline queries
     previous_total: int | None
-    unique_users: int  # distinct user keys among events still kept (not the rolled-up past)
+    # Distinct user keys among events still kept (not the rolled-up past). Keys change every
+    # UTC day (bot/storage/keys.py), so this is exact for one day, and over a longer period it
+    # is the sum of each day's users: someone active on 3 days counts 3 times ("user-days").
+    unique_users: int
     sections: tuple[SectionStat, ...]  # most asked first
     by_lang: tuple[tuple[str, int], ...]
     by_route: tuple[tuple[str, int], ...]

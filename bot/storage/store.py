@@ -7,17 +7,17 @@ knows about Telegram: the handlers turn an update into a `StatsEvent` and call
 
     store = StatsStore(Path("data/bot.sqlite3"), settings.stats_secret)
     await store.open()
-    store.record(StatsEvent(store.user_key(user.id), "text", "human-rights", "answer", 87.5))
+    store.record(StatsEvent(store.day_key(user.id), "text", "human-rights", "answer", 87.5))
     report = await store.report(days=30)
     print(format_report(report))
     await store.close()
 
-Privacy: a user appears only as `user_key(user_id)` (bot/storage/keys.py); no name, username,
-chat id or message text is stored with events. Questions the bot could not answer are kept
-scrubbed (`bot.scrub`) and capped, with the user key so that `/forget` deletes them too:
-scrubbing cannot find names, so the asker must be able to erase them. Subscribers are the one
-place a chat id is stored, because announcements must be sent to it; `/forget` deletes that row
-as well.
+Privacy: a user appears only as a keyed hash (bot/storage/keys.py): `day_key(user_id)` on
+events and unanswered questions, which links to no one once the day is over, and `user_key`
+only on the language choice. No name, username, chat id or message text is stored with events.
+Questions the bot could not answer are kept scrubbed (`bot.scrub`) and capped; the asker can
+erase them with `/forget` the same day. Subscribers are the one place a chat id is stored,
+because announcements must be sent to it; unsubscribing and `/forget` delete it.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from bot.storage.forget import (
     DEFAULT_UNMATCHED_RETENTION_DAYS,
     Forgetting,
 )
-from bot.storage.keys import UserKeys
+from bot.storage.keys import DayKeys, UserKeys
 from bot.storage.languages import LanguageTable
 from bot.storage.records import (
     Announcement,
@@ -64,7 +64,9 @@ class StatsStore:
     Args:
         path: the SQLite file; it and its folder are created on first use.
         secret: the HMAC key for user keys (STATS_SECRET). When None, a random one is generated
-            once and kept beside the database in `<path>.secret` (mode 0600).
+            once and kept in `secret_path` (mode 0600).
+        secret_path: the secret's file (SECRET_PATH); `<path>.secret` when None, with a warning
+            at open that a copy of the data folder then links language choices to users.
         flush_interval: seconds between background writes of the queue (also written at close).
         unmatched_retention_days: unanswered questions are deleted after this many days.
         event_retention_days: raw events are deleted after this many days (their counts stay).
@@ -79,6 +81,7 @@ class StatsStore:
         path: str | os.PathLike[str],
         secret: str | bytes | None = None,
         *,
+        secret_path: str | os.PathLike[str] | None = None,
         flush_interval: float = DEFAULT_FLUSH_INTERVAL,
         unmatched_retention_days: int = DEFAULT_UNMATCHED_RETENTION_DAYS,
         event_retention_days: int = DEFAULT_EVENT_RETENTION_DAYS,
@@ -95,7 +98,8 @@ class StatsStore:
             raise ValueError("retention periods must be at least one day")
         self.path = Path(path)
         self.database = Database(self.path, clock=clock, busy_timeout=busy_timeout)
-        self.keys = UserKeys(self.path, secret)
+        self.keys = UserKeys(self.path, secret, None if secret_path is None else Path(secret_path))
+        self.day_keys = DayKeys(self.database)
         self.events = EventLog(
             self.database,
             flush_interval=flush_interval,
@@ -143,7 +147,14 @@ class StatsStore:
         database.state = "open"
         if database.available:
             await self.forgetting.apply_retention()
-        self.events.start(self.forgetting.retention_if_due)
+        self.events.start(self._after_flush)
+
+    async def _after_flush(self) -> None:
+        """The writer's chores: a WAL checkpoint left for later, a new day's salt (the old one
+        deleted), retention once a day."""
+        await self.database.checkpoint_if_due()
+        await self.day_keys.rotate()
+        await self.forgetting.retention_if_due()
 
     async def close(self) -> None:
         """Write everything still queued, then close the database. Safe to call twice."""
@@ -194,12 +205,16 @@ class StatsStore:
     # --- user keys ---
 
     def user_key(self, user_id: int) -> str:
-        """The pseudonymous key for a Telegram user (see bot/storage/keys.py)."""
+        """The long-lived key for a Telegram user: only for the language choice (keys.py)."""
         return self.keys.user_key(user_id)
+
+    def day_key(self, user_id: int) -> str:
+        """Today's key for a Telegram user: for events and unanswered questions (keys.py)."""
+        return self.day_keys.day_key(user_id)
 
     @property
     def secret_path(self) -> Path:
-        """Where a generated secret is kept: `<database>.secret`, beside the database."""
+        """Where the secret file is: SECRET_PATH, or `<database>.secret` beside the database."""
         return self.keys.secret_path
 
     # --- events and reports ---
@@ -242,9 +257,9 @@ class StatsStore:
         """Opt a chat in to announcements; False if it could not be saved."""
         return await self.subscriptions.add_subscriber(chat_id)
 
-    async def remove_subscriber(self, chat_id: int) -> bool:
-        """Opt a chat out of announcements; True if it was subscribed."""
-        return await self.subscriptions.remove_subscriber(chat_id)
+    async def remove_subscriber(self, chat_id: int, *, promptly: bool = True) -> bool:
+        """Opt a chat out of announcements (and its deliveries); True if it was subscribed."""
+        return await self.subscriptions.remove_subscriber(chat_id, promptly=promptly)
 
     async def move_subscriber(self, old_chat_id: int, new_chat_id: int) -> bool:
         """A group became a supergroup: keep its subscription and deliveries."""
@@ -289,8 +304,17 @@ class StatsStore:
     # --- forget and retention ---
 
     async def forget(self, user_key: str, chat_id: int | None = None) -> int:
-        """Delete everything kept about one user; -1 if the database is unavailable."""
-        return await self.forgetting.forget(user_key, chat_id)
+        """Delete everything kept under one key (and chat); -1 if the database is unavailable."""
+        return await self.forgetting.forget([user_key], chat_id)
+
+    async def forget_user(self, user_id: int) -> int:
+        """/forget: everything under the user's keys (long-lived and today's) and the
+        subscription of their private chat, whose id is their user id; -1 if unavailable.
+
+        Rows of earlier days carry keys whose salt is gone: nothing links them to anyone.
+        """
+        keys = [self.user_key(user_id), self.day_key(user_id)]
+        return await self.forgetting.forget(keys, chat_id=user_id)
 
     async def apply_retention(self, now: datetime | None = None) -> RetentionResult:
         """Delete raw events and unanswered questions past their retention period."""

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiosqlite
 
-from bot.storage.connection import Database, column, scalar
+from bot.storage.connection import Database, checkpoint, column, scalar
 from bot.storage.records import Announcement
 
 # An announcement offered to an admin (the "Announce to N subscribers" button) can be accepted
@@ -37,12 +37,28 @@ class Subscribers:
 
         return await self._db.call("add_subscriber", run, False)
 
-    async def remove_subscriber(self, chat_id: int) -> bool:
-        """Opt a chat out of announcements; True if it was subscribed."""
+    async def remove_subscriber(self, chat_id: int, *, promptly: bool = True) -> bool:
+        """Opt a chat out of announcements; True if it was subscribed.
+
+        The chat id goes with its deliveries too (it is kept only while subscribed), and from
+        the write-ahead log: at once, or with `promptly=False` (chats found blocked during an
+        announcement, many in a row) at the event writer's next round, within a second.
+        """
 
         async def run(db: aiosqlite.Connection) -> bool:
+            await db.execute("BEGIN IMMEDIATE")  # query() rolls back if a statement fails
             cursor = await db.execute("DELETE FROM subscribers WHERE chat_id = ?", (chat_id,))
-            return cursor.rowcount > 0
+            removed = cursor.rowcount > 0
+            deliveries = await db.execute(
+                "DELETE FROM announcement_deliveries WHERE chat_id = ?", (chat_id,)
+            )
+            await db.execute("COMMIT")
+            if removed or deliveries.rowcount > 0:
+                if promptly:
+                    await checkpoint(db)
+                else:
+                    self._db.checkpoint_due = True
+            return removed
 
         return await self._db.call("remove_subscriber", run, False)
 
@@ -66,6 +82,9 @@ class Subscribers:
                 "sent_at) SELECT announcement_id, ?, sent_at FROM announcement_deliveries "
                 "WHERE chat_id = ?",
                 (new_chat_id, old_chat_id),
+            )
+            await db.execute(
+                "DELETE FROM announcement_deliveries WHERE chat_id = ?", (old_chat_id,)
             )
             await db.execute("COMMIT")
             return moved
@@ -143,13 +162,18 @@ class Announcements:
         return await self._db.call("pending_recipients", run, [])
 
     async def mark_delivered(self, announcement_id: str, chat_id: int) -> bool:
-        """Record that this chat got the announcement (idempotent); False if not saved."""
+        """Record that this chat got the announcement (idempotent); False if not saved.
+
+        Only for a chat still subscribed: one that unsubscribed while the message was on its
+        way must not be written back.
+        """
 
         async def run(db: aiosqlite.Connection) -> bool:
             await db.execute(
                 "INSERT OR IGNORE INTO announcement_deliveries (announcement_id, chat_id, "
-                "sent_at) VALUES (?, ?, ?)",
-                (announcement_id, chat_id, self._db.now_epoch()),
+                "sent_at) SELECT ?, ?, ? WHERE EXISTS "
+                "(SELECT 1 FROM subscribers WHERE chat_id = ?)",
+                (announcement_id, chat_id, self._db.now_epoch(), chat_id),
             )
             return True
 

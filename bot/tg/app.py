@@ -316,6 +316,7 @@ def run(settings: Settings) -> int:
     store = StatsStore(
         settings.database_path,
         settings.stats_secret,
+        secret_path=settings.secret_path,
         unmatched_retention_days=settings.unmatched_retention_days,
         event_retention_days=settings.event_retention_days,
     )

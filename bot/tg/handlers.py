@@ -4,7 +4,8 @@ Every callback has the shape of PTB's examples, `async def name(update, context)
 knows nothing the service does not tell it: texts come from `bot.service` (escaped HTML) or the
 interface catalogue. `bot/tg/app.py` decides which callback sees which update, in one place.
 
-Who is who: users are looked up and recorded by `store.user_key(user.id)`, never by raw id or
+Who is who: a user's language is looked up by `store.user_key(user.id)` and what they did is
+recorded under `store.day_key(user.id)` (a key that changes every day), never by raw id or
 username; admins are recognised by numeric id only (`ADMIN_IDS`), in `app.py`'s filters.
 """
 
@@ -169,13 +170,17 @@ async def forget(update: Update, context: Context) -> None:
         return
     lang = await _language(update, context)  # asked first: forgetting deletes the choice
     store = context.bot_data.store
-    private_chat = chat.id if chat.type == ChatType.PRIVATE else None
-    deleted = await store.forget(store.user_key(user.id), chat_id=private_chat)
+    # The same in a group as in private: everything keyed to this user, and the subscription
+    # of their private chat with the bot (whose id is their user id). A group's own
+    # subscription belongs to the group, not to whoever sent /forget there.
+    deleted = await store.forget_user(user.id)
     if deleted < 0:  # the database is unavailable: nothing was deleted
         await send(update, context, context.bot_data.service.error(lang))
         return
-    key = "forget_done" if deleted else "forget_nothing"
-    await send(update, context, _notice(t(key, lang, count=deleted), lang))
+    text = t("forget_done" if deleted else "forget_nothing", lang, count=deleted)
+    if chat.type != ChatType.PRIVATE:
+        text = f"{text}\n{t('forget_in_group', lang)}"
+    await send(update, context, _notice(text, lang))
 
 
 async def language(update: Update, context: Context) -> None:
@@ -324,7 +329,7 @@ async def inline_chosen(update: Update, context: Context) -> None:
         return
     store = context.bot_data.store
     lang = await _language(update, context)
-    user_key = store.user_key(chosen.from_user.id)
+    user_key = store.day_key(chosen.from_user.id)
     store.record(StatsEvent(user_key, "inline", chosen.result_id, "answer", 100.0, lang))
 
 
@@ -494,14 +499,14 @@ def _markup_json(buttons: tuple[tuple[Button, ...], ...]) -> str:
 
 
 def _record(update: Update, context: Context, reply: Reply) -> None:
-    """Queue the reply's outcome for the statistics: user key, never the user id."""
+    """Queue the reply's outcome for the statistics: today's key, never the user id."""
     outcome, user, chat = reply.outcome, update.effective_user, update.effective_chat
     if outcome is None or user is None:
         return
     store = context.bot_data.store
     store.record(
         StatsEvent(
-            store.user_key(user.id),
+            store.day_key(user.id),
             outcome.route,
             outcome.section_id,
             outcome.decision,
