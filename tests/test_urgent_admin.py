@@ -83,7 +83,8 @@ async def test_handles_links_and_emails_are_refused_anywhere_in_content(
     bot: RunningBot, content_dir: Path, contact: str
 ) -> None:
     pack = (content_dir / "chair-summary-2017.yaml").read_text()
-    changed = pack.replace("Many countries said", f"Many countries said ({contact})", 1)
+    changed = pack.replace("  title:\n    en: ", f"  title:\n    en: {contact} ", 1)
+    assert changed != pack
     answer = plain(await upload(bot, changed.encode(), "chair-summary-2017.yaml"))
     assert answer.startswith("Not applied chair-summary-2017.yaml: nothing was changed.")
     assert "is a contact: only checked referrals may have one" in answer
