@@ -159,11 +159,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(problem)
         print(f"{len(problems)} problem(s); nothing was loaded.")
         return 1
-    from bot.content.translations import stale_lines, unstamped_report
+    from bot.content.plain import content_report
+    from bot.content.translations import unstamped_report
 
-    # The plain-language refusals join in once the rewritten English has landed (issue 15).
-    refused: list[str] = []
-    warnings = stale_lines(library)
+    refused, warnings = content_report(library)
     if refused:
         for line in refused:
             print(line)

@@ -28,6 +28,7 @@ import yaml
 
 from bot.content.loader import build_library, load_library, read_content_dir
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library, english_hash
+from bot.content.plain import check_library, reading_grade
 from bot.content.translations import (
     ImportError_,
     export_csv,
@@ -286,6 +287,80 @@ def test_bad_rows_are_refused_and_nothing_is_written(
 def test_the_csv_must_say_its_language() -> None:
     with pytest.raises(ImportError_, match="which language"):
         import_translations(read_content_dir(ROOT / "content"), SEEDS, "a,b,c,d,e,f\n")
+
+
+# --- plain language --------------------------------------------------------------------------
+
+
+def test_the_shipped_english_passes_the_plain_language_checks() -> None:
+    findings = check_library(load(ROOT / "content"))
+    assert [str(finding) for finding in findings if finding.level == "refuse"] == []
+
+
+def test_validate_refuses_a_summary_above_grade_9(content: Path) -> None:
+    assert reading_grade(HARD_SUMMARY) > 9
+    index = section_index(load(content), "policies")
+    edit(content, (("sections", index, "summary", "en"), HARD_SUMMARY))
+    result = run("validate", str(content), "--seeds", str(SEEDS))
+    assert result.returncode == 1
+    assert "policies summary: refused: reads at grade" in result.stdout
+    assert "cannot go live" in result.stdout
+
+
+def test_validate_refuses_what_it_means_for_you_above_grade_9(content: Path) -> None:
+    index = section_index(load(content), "drivers")
+    edit(content, (("sections", index, "for_migrants", "en"), HARD_SUMMARY))
+    result = run("validate", str(content), "--seeds", str(SEEDS))
+    assert result.returncode == 1
+    assert "drivers for_migrants: refused: reads at grade" in result.stdout
+
+
+def test_validate_warns_on_hard_key_points_and_long_sentences(content: Path) -> None:
+    library = load(content)
+    index = section_index(library, "cooperation")
+    points = list(library.sections[index].key_points["en"])
+    points[0] = HARD_SUMMARY
+    edit(content, (("sections", index, "key_points", "en"), tuple(points)))
+    result = run("validate", str(content), "--seeds", str(SEEDS))
+    assert result.returncode == 0, result.stdout
+    assert "cooperation key_points: warning: reads at grade" in result.stdout
+    assert "cooperation key_points: warning: a sentence of 33 words (limit 25)" in result.stdout
+
+
+def test_banned_jargon_is_configurable_in_the_pack(content: Path) -> None:
+    library = load(content)
+    index = section_index(library, "contributions")
+    summary = library.sections[index].summary["en"]
+    edit(content, (("sections", index, "summary", "en"), summary + " Mind the modalities."))
+    result = run("validate", str(content), "--seeds", str(SEEDS))
+    assert result.returncode == 1
+    assert "contributions summary: refused: uses “modalities”" in result.stdout
+    banned = tuple(library.packs[0].plain_language.banned_jargon)
+    edit(
+        content,
+        (("plain_language", "banned_jargon"), tuple(w for w in banned if w != "modalities")),
+    )
+    assert run("validate", str(content), "--seeds", str(SEEDS)).returncode == 0
+
+
+def test_an_upload_gets_the_same_report(content: Path) -> None:
+    service = Service(load(content))
+    manager = ContentManager(content, SEEDS, service)
+    text = (content / PACK).read_text(encoding="utf-8")
+    index = section_index(service.library, "policies")
+    hard = set_values(text, [(("sections", index, "summary", "en"), HARD_SUMMARY)])
+    refused = manager.apply_upload(PACK, hard.encode())
+    assert not refused.ok
+    assert any("policies summary: refused: reads at grade" in p for p in refused.problems)
+    assert (content / PACK).read_text(encoding="utf-8") == text
+
+    new_summary = service.library.sections[index].summary["en"] + " It was a long talk."
+    stale = set_values(text, [(("sections", index, "summary", "en"), new_summary)])
+    result = manager.apply_upload(PACK, stale.encode())
+    assert result.ok
+    report = result.describe()
+    assert "Stale translations (the English changed after they were made):" in report
+    assert "  th: policies (summary)" in report
 
 
 def test_an_upload_report_lists_the_stale_translations(content: Path) -> None:

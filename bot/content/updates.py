@@ -41,8 +41,8 @@ from pathlib import Path
 
 from bot.content.loader import build_library, read_content_dir
 from bot.content.models import SUPPORTED_LANGUAGES, Library, Pack
+from bot.content.plain import content_report
 from bot.content.safety import SafetyChange, diff_safety, stale_referrals
-from bot.content.translations import stale_lines
 from bot.matching import Matcher
 from bot.service import Service
 
@@ -497,6 +497,9 @@ class ContentManager:
         library, problems = build_library(files, self.seeds_dir)
         if library is None or problems:
             return UpdateResult(False, name, [str(problem) for problem in problems])
+        refused, warnings = content_report(library, name)
+        if refused:
+            return UpdateResult(False, name, refused)
         safety = diff_safety(self.service.library, library)
         if safety and confirmed is False and name is not None and write is not None:
             token = secrets.token_urlsafe(12)
@@ -512,7 +515,6 @@ class ContentManager:
                     "file again to see the change as it would be now"
                 ],
             )
-        warnings = stale_lines(library, name)
         library = self._keep_load_times(library, files)
         try:
             # The same embedding model (and cache): only texts that changed are embedded.
