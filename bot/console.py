@@ -82,7 +82,9 @@ class ConsoleChat:
     def render(self, reply: Reply) -> str:
         """The reply as terminal text, buttons numbered so they can be chosen by typing."""
         self.buttons = [button for row in reply.buttons for button in row]
-        lines = [to_plain(reply.text)]
+        # The urgent-help note is a message of its own on Telegram: here, a block of its own.
+        lines = [line for note in reply.before for line in (to_plain(note), "")]
+        lines.append(to_plain(reply.text))
         if self.buttons:
             lines.append("")
             lines += [f"  [{n}] {button.label}" for n, button in enumerate(self.buttons, 1)]

@@ -53,6 +53,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from bot.content.models import GENERAL_DISTRESS
+
 # ---------------------------------------------------------------------------------------------
 # Text folding, shared with bot/matching.py
 # ---------------------------------------------------------------------------------------------
@@ -1507,6 +1509,46 @@ def distress_signals(text: str) -> tuple[str, ...]:
         if _found(signal, positions, clauses):
             found.append(signal.name)
     return tuple(found)
+
+
+# The kind of danger each signal speaks of (`bot.content.models.DISTRESS_KINDS`): it picks the
+# urgent-help note a person gets. A signal not listed here is "general".
+SIGNAL_KINDS: dict[str, str] = {
+    "wants to die": "self_harm",
+    "harassed in own room": "sexual_violence",
+    "document taken": "trafficking",
+    "not paid": "trafficking",
+    "wages kept": "trafficking",
+    "wages cut": "trafficking",
+    "held at sea": "trafficking",
+    "locked in": "trafficking",
+    "not allowed to leave": "trafficking",
+    "held": "trafficking",
+    "forced to work": "trafficking",
+    "sold": "trafficking",
+    "child taken to work": "trafficking",
+    "debt that cannot be repaid": "trafficking",
+    "debt that keeps growing": "trafficking",
+    "trapped in fighting": "disaster",
+    "caught in war or disaster": "disaster",
+}
+# When a message has signals of several kinds, the note of the first kind here is shown: a
+# life at risk from the person's own hand first; bombs or a flood before "trapped", which also
+# reads as being locked in.
+KIND_ORDER: tuple[str, ...] = (
+    "self_harm",
+    "sexual_violence",
+    "disaster",
+    "detention",
+    "trafficking",
+    GENERAL_DISTRESS,
+)
+
+
+def distress_kinds(text: str) -> tuple[str, ...]:
+    """The kinds of danger `text` signals, most pressing first; empty when none."""
+    found = {SIGNAL_KINDS.get(name, GENERAL_DISTRESS) for name in distress_signals(text)}
+    return tuple(kind for kind in KIND_ORDER if kind in found)
 
 
 def is_distress(text: str) -> bool:

@@ -18,7 +18,7 @@ from bot.content.models import (
     Section,
     pick,
 )
-from bot.i18n import t
+from bot.i18n import catalogue, t
 
 Route = Literal["command", "button", "text", "deeplink", "inline"]
 Decision = Literal["answer", "clarify", "none", "smalltalk"]
@@ -54,16 +54,23 @@ class Outcome:
     score: float = 100.0
     # Raw text, only when the bot could not answer; the stats store scrubs it before keeping it.
     question: str | None = None
+    # The kind of danger when the reply began with an urgent-help note (counted, never the text).
+    distress_kind: str | None = None
 
 
 @dataclass(frozen=True)
 class Reply:
-    """A message to send: HTML text, rows of buttons, and what to record about it."""
+    """A message to send: HTML text, rows of buttons, and what to record about it.
+
+    `before` holds messages (HTML, no buttons) sent first, each on its own: the urgent-help
+    note goes there, so that pressing a button under the reply edits the reply, never the note.
+    """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     outcome: Outcome | None = None
     lang: str = DEFAULT_LANGUAGE
+    before: tuple[str, ...] = ()
 
 
 def escape(text: str) -> str:
@@ -260,26 +267,99 @@ def is_heading(paragraph: str) -> bool:
     )
 
 
-def urgent_help(library: Library, lang: str) -> str:
-    """The urgent-help note from the content, with local contacts only if the content has them."""
-    if not library.urgent_help:
+def urgent_note(library: Library, kind: str | None, lang: str) -> str:
+    """The urgent-help note for this kind of danger in `lang` ("" if the content has none).
+
+    It never carries a contact: those are only in referrals, one button away.
+    """
+    note = library.urgent_note(kind, lang)
+    if note is None:
         return ""
-    note = pick(library.urgent_help, lang)
     lines = [f"<b>⚠️ {escape(t('urgent_title', lang))}</b>", escape(note.value)]
-    lines += [f"• {escape(contact)}" for contact in library.local_contacts]
     if note.fallback:
         lines.append(f"<i>{escape(t('fallback_note', lang))}</i>")
     return "\n".join(lines)
 
 
-def legal_note(library: Library, lang: str, *, contacts: bool = True) -> str:
+def find_help_rows(library: Library, lang: str) -> tuple[Row, ...]:
+    """ "Find help in your country", when the content has checked referrals; else nothing."""
+    if not library.referrals:
+        return ()
+    return ((Button(t("btn_find_help", lang), referral_payload("", lang)),),)
+
+
+def urgent_follow_up(
+    library: Library, lang: str, ways: tuple[Row, ...]
+) -> tuple[str, tuple[Row, ...]]:
+    """What follows the urgent note when no topic matched: `ways` to real help, the sections
+    that speak to someone in danger, and the menu."""
+    rows = list(ways)
+    for section_id in library.urgent_sections:
+        section = library.section(section_id)
+        if section is not None:
+            rows.append((section_button(section, lang),))
+    rows.append(menu_row(lang))
+    return escape(t("urgent_follow_up", lang)), tuple(rows)
+
+
+# Callback data of the referral pages ("h" is the help desk's).
+REFERRALS_PAYLOAD = "r"
+
+
+def referral_payload(code: str, lang: str) -> str:
+    """`r:<lang>` (the countries) or `r:<CODE>:<lang>` (one country's contacts): the language
+    is named so the pages stay in the language of the urgent reply they started from."""
+    return f"{REFERRALS_PAYLOAD}:{code}:{lang}" if code else f"{REFERRALS_PAYLOAD}:{lang}"
+
+
+def countries(library: Library, lang: str) -> tuple[str, tuple[Row, ...]]:
+    """ "Which country are you in?": one button per country with checked referrals."""
+    referrals = library.referrals
+    if not referrals:
+        return escape(t("referrals_none", lang)), (menu_row(lang),)
+    rows = tuple(
+        (Button(pick(country.name, lang).value, referral_payload(code, lang)),)
+        for code, country in referrals.items()
+    )
+    return escape(t("referrals_choose_country", lang)), (*rows, menu_row(lang))
+
+
+def referral_list(library: Library, code: str, lang: str) -> tuple[str, tuple[Row, ...]] | None:
+    """The checked contacts of one country, in `lang` where the referral gives it."""
+    country = library.referrals.get(code)
+    if country is None:
+        return None
+    parts = [f"<b>{escape(t('referrals_title', lang, country=pick(country.name, lang).value))}</b>"]
+    for contact in country.contacts:
+        lines = [f"<b>{escape(pick(contact.name, lang).value)}</b>"]
+        if contact.note:
+            lines.append(escape(pick(contact.note, lang).value))
+        lines += [escape(way) for way in (contact.phone, contact.telegram, contact.web) if way]
+        if contact.languages:
+            names = ", ".join(_language_name(code) for code in contact.languages)
+            lines.append(escape(t("referrals_languages", lang, languages=names)))
+        if contact.hours:
+            lines.append(escape(t("referrals_hours", lang, hours=pick(contact.hours, lang).value)))
+        checked = t("referrals_checked", lang, date=contact.verified.isoformat())
+        lines.append(f"<i>{escape(checked)}</i>")
+        parts.append("\n".join(lines))
+    rows = (
+        (Button(t("btn_other_countries", lang), referral_payload("", lang)),),
+        menu_row(lang),
+    )
+    return "\n\n".join(parts), rows
+
+
+def _language_name(code: str) -> str:
+    """A language named in itself when the bot speaks it ("ไทย"), else its code ("my")."""
+    return catalogue(code).get("language_name", code)
+
+
+def legal_note(lang: str) -> str:
     """The line for questions about one's own legal situation: the meeting did not decide it,
-    it depends on local law, a trusted NGO or union can advise; then the pack's verified
-    contacts, if any (not again when the urgent note above already lists them)."""
-    lines = [f"<i>{escape(t('legal_note', lang))}</i>"]
-    if contacts:
-        lines += [f"• {escape(contact)}" for contact in library.local_contacts]
-    return "\n".join(lines)
+    it depends on local law, a trusted NGO or union can advise. Checked contacts are one button
+    away ("Find help in your country"), never in the text."""
+    return f"<i>{escape(t('legal_note', lang))}</i>"
 
 
 def join(*parts: str) -> str:

@@ -100,6 +100,14 @@ def format_report(report: StatsReport, title: Title = _same, lang: str = "en") -
     users = "users" if report.days == 1 else "user-days"
     lines.append(f"{asks}, {users} {report.unique_users:,}")
     lines.append(f"Unanswered {report.unmatched_rate:.1f}% ({report.unmatched:,})")
+    # Safeguarding: how often people who sounded in danger got the urgent note (counts only).
+    lines.append(f"Safeguarding: {report.urgent:,} urgent-help replies")
+    for label, pairs in (
+        ("  by kind", report.urgent_by_kind),
+        ("  by lang", report.urgent_by_lang),
+    ):
+        if pairs:
+            lines.extend(_wrap([f"{key} {count:,}" for key, count in pairs], label))
     with_change = report.previous_total is not None
     by_title = {title(stat.section_id): stat for stat in report.sections}
     rows = report_rows(report, title, lang)

@@ -249,3 +249,24 @@ def scrub(text: str, max_len: int = DEFAULT_MAX_LENGTH) -> str:
     text = _ID_CODE.sub("<id>", text)
     text = _DIGITS.sub("<number>", text)
     return _cap(text, max_len)
+
+
+_DATE = re.compile(r"\(?(?:19|20)\d\d[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01])\)?")
+
+
+def contacts_in(text: str) -> list[str]:
+    """The phone numbers, e-mail addresses, links and @handles in `text`, as written.
+
+    Content checks use it: a contact may appear only in a checked referral. Dates such as
+    2017-11-08 and plain years are not phone numbers here (content is full of them).
+    """
+    found = [match.group(0) for match in _EMAIL.finditer(text)]
+    rest = _EMAIL.sub(" ", text)
+    found += [match.group(0) for match in _URL.finditer(rest)]
+    rest = _URL.sub(" ", rest)
+    found += [match.group(0) for match in _HANDLE.finditer(rest)]
+    for match in _PHONE.finditer(_HANDLE.sub(" ", rest)):
+        candidate = match.group(0).strip()
+        if _is_phone(candidate) and not _DATE.fullmatch(candidate):
+            found.append(candidate)
+    return found

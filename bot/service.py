@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING
 
 from bot import helpdesk, replies
 from bot.commands import HELPDESK_COMMANDS, USER_COMMANDS
-from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library, Section, pick
+from bot.content.models import (
+    DEFAULT_LANGUAGE,
+    GENERAL_DISTRESS,
+    SUPPORTED_LANGUAGES,
+    Library,
+    Section,
+    pick,
+)
 from bot.i18n import catalogue, t
 from bot.legal import is_personal_legal_question
 from bot.matching import Matcher, MatchResult, Semantic
@@ -164,6 +171,8 @@ class Service:
         runs this bot (when OPERATOR_NAME says so)."""
         parts = []
         for pack in self._content.library.packs:
+            if not pack.sections:  # the safety pack explains no document
+                continue
             parts.append(
                 t(
                     "about",
@@ -245,55 +254,85 @@ class Service:
                 lang=lang,
             )
         result = content.matcher.match(question, lang)
+        if result.distress:
+            return self._urgent(result, question, lang)
         reply_lang = self._reply_language(result, lang)
-        if result.intent is not None and not result.distress:
+        if result.intent is not None:
             return self._small_talk(result.intent, content.library, reply_lang)
-        urgent = replies.urgent_help(content.library, reply_lang) if result.distress else ""
-        # Before the topic: the document cannot say what the law allows where they are.
-        legal = (
-            replies.legal_note(content.library, reply_lang, contacts=not result.distress)
-            if is_personal_legal_question(question)
-            else ""
-        )
-        urgent = join(urgent, legal)
+        return self._answer(result, question, lang, reply_lang)
+
+    def _answer(self, result: MatchResult, question: str, lang: str, reply_lang: str) -> Reply:
+        """A section, a choice of sections, or an honest no, in `reply_lang` (after the local-law
+        line for a question about one's own legal situation)."""
+        library = self._content.library
+        # Before the topic: the document cannot say what the law allows where they are...
+        legal = replies.legal_note(reply_lang) if is_personal_legal_question(question) else ""
+        # ... but a trusted organisation or a person can advise: one button away.
+        advice = self._ways_to_help(reply_lang) if legal else ()
         score = result.candidates[0].score if result.candidates else 0.0
-        # "Talk to a person" under urgent help, under a question about one's own legal
-        # situation, and under "can't answer" (when the desk is on).
-        offer = self._offer(reply_lang) if result.distress or legal else ()
         if result.decision == "answer" and result.answer is not None:
-            section = content.library.section(result.answer)
+            section = library.section(result.answer)
             if section is not None:
-                body, buttons = replies.section_summary(section, content.library, reply_lang)
+                body, buttons = replies.section_summary(section, library, reply_lang)
                 return Reply(
-                    join(urgent, body),
-                    (*offer, *(_pinned(buttons, reply_lang) if reply_lang != lang else buttons)),
+                    join(legal, body),
+                    (*advice, *(_pinned(buttons, reply_lang) if reply_lang != lang else buttons)),
                     Outcome("text", section.id, "answer", score),
                     reply_lang,
                 )
         if result.decision == "clarify":
-            choices = [content.library.section(sid) for sid in result.alternatives]
+            choices = [library.section(sid) for sid in result.alternatives]
             rows: tuple[Row, ...] = tuple(
                 (replies.section_button(section, reply_lang),) for section in choices if section
             )
             if reply_lang != lang:
                 rows = _pinned(rows, reply_lang)
             return Reply(
-                join(urgent, escape(t("clarify", reply_lang))),
-                (*rows, *offer, replies.menu_row(reply_lang)),
+                join(legal, escape(t("clarify", reply_lang))),
+                (*rows, *advice, replies.menu_row(reply_lang)),
                 Outcome("text", None, "clarify", score, question),
                 reply_lang,
             )
         # Honest: the document does not answer this. Topic buttons only for topics that are
         # genuinely related (the matcher's suggestions), else just the way to the menu.
-        related = [content.library.section(sid) for sid in result.alternatives]
+        related = [library.section(sid) for sid in result.alternatives]
         rows = tuple((replies.section_button(s, reply_lang),) for s in related if s)
         key = "cannot_answer_related" if rows else "cannot_answer"
         return Reply(
-            join(urgent, escape(t(key, reply_lang))),
-            (*self._offer(reply_lang), *rows, replies.menu_row(reply_lang)),
+            join(legal, escape(t(key, reply_lang))),
+            (*self._ways_to_help(reply_lang), *rows, replies.menu_row(reply_lang)),
             Outcome("text", None, "none", score, question),
             reply_lang,
         )
+
+    def _urgent(self, result: MatchResult, question: str, lang: str) -> Reply:
+        """Someone may be in danger: the urgent-help note first, as a message of its own, in the
+        language they wrote in; then the topic (or, with none, what the bot can still do), with
+        ways to real help on top. A button under the second message never edits the note away.
+        """
+        library = self._content.library
+        # The language of the message, even when it is English and the app is set otherwise:
+        # a person in danger reads best the language they just wrote in.
+        note_lang = result.lang if result.lang in SUPPORTED_LANGUAGES else lang
+        note = replies.urgent_note(library, result.distress_kind, note_lang)
+        follow = self._answer(result, question, lang, note_lang)
+        ways = self._ways_to_help(note_lang)
+        if follow.outcome is not None and follow.outcome.decision == "none":
+            text, rows = replies.urgent_follow_up(library, note_lang, ways)
+            legal = replies.legal_note(note_lang) if is_personal_legal_question(question) else ""
+            follow = replace(follow, text=join(legal, text), buttons=rows)
+        else:
+            kept = tuple(row for row in follow.buttons if row not in ways)  # not twice
+            follow = replace(follow, buttons=(*ways, *kept))
+        kind = result.distress_kind or GENERAL_DISTRESS
+        outcome = replace(follow.outcome, distress_kind=kind) if follow.outcome else None
+        return replace(follow, outcome=outcome, before=(note,) if note else ())
+
+    def _ways_to_help(self, lang: str) -> tuple[Row, ...]:
+        """The buttons to real help, on top of urgent and "can't answer" replies: "Find help in
+        your country" (when there are checked referrals), then "Talk to a person" (when the
+        help desk is on)."""
+        return (*replies.find_help_rows(self._content.library, lang), *self._offer(lang))
 
     def _offer(self, lang: str) -> tuple[Row, ...]:
         """The 'Talk to a person' row, or nothing when the help desk is off."""
@@ -347,6 +386,10 @@ class Service:
         kind, _, rest = payload.partition(":")
         if kind == "t" and not rest:
             return self.topics(lang)
+        if kind == replies.REFERRALS_PAYLOAD:
+            referral = self._referrals(rest, lang)
+            if referral is not None:
+                return referral
         section_id, _, view_lang = rest.partition(":")
         section = library.section(section_id) if kind in _VIEWS else None
         if section is not None and view_lang in ("", *SUPPORTED_LANGUAGES):
@@ -359,6 +402,22 @@ class Service:
             replies.menu_buttons(library, lang),
             lang=lang,
         )
+
+    def _referrals(self, rest: str, lang: str) -> Reply | None:
+        """ "Find help in your country": `h[:<lang>]` the countries, `h:<CODE>[:<lang>]` one
+        country's checked contacts. The country is asked, never guessed. None if unreadable."""
+        library = self._content.library
+        parts = rest.split(":") if rest else []
+        if parts and parts[-1] in SUPPORTED_LANGUAGES:
+            lang = parts.pop()
+        if not parts:
+            text, rows = replies.countries(library, lang)
+            return Reply(text, rows, lang=lang)
+        if len(parts) == 1:
+            found = replies.referral_list(library, parts[0], lang)
+            if found is not None:
+                return Reply(found[0], found[1], lang=lang)
+        return None
 
     def _view(
         self, kind: str, section: Section, library: Library, lang: str, *, route: Route

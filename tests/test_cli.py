@@ -103,7 +103,7 @@ def test_match_jsonl_with_the_model_names_small_talk_and_answers_it_with_no_sect
 def test_validate_passes_shipped_content():
     result = run("validate", "content/")
     assert result.returncode == 0, result.stdout
-    assert result.stdout.startswith("OK: 1 pack(s), 11 sections, languages: en")
+    assert result.stdout.startswith("OK: 2 pack(s), 11 sections, languages: en")
 
 
 def test_validate_prints_problems_and_exits_1():
@@ -117,7 +117,7 @@ def test_validate_prints_problems_and_exits_1():
 def test_validate_checks_ids_across_files():
     result = run("validate", "content/", str(DATA / "good" / "mini.yaml"))
     assert result.returncode == 0, result.stdout
-    assert "2 pack(s), 13 sections" in result.stdout
+    assert "3 pack(s), 13 sections" in result.stdout
 
 
 def test_run_without_token_says_so_in_one_line_and_exits_2():

@@ -32,6 +32,7 @@ from bot.service import Service
 from tests.fake_bot_api import BOT_USERNAME, Call
 from tests.html_check import assert_valid_telegram_html
 from tests.test_telegram import press as press_button
+from tests.test_telegram import say as say_text
 
 if TYPE_CHECKING:
     from tests.conftest import RunningBot, StartBot
@@ -69,10 +70,8 @@ CONVERSATIONS: dict[str, tuple[str, str, str]] = {
 
 
 async def say(bot: RunningBot, text: str, **kwargs: Any) -> Call:
-    """Send a message as a user; return the bot's single answer."""
-    since = bot.fake.mark()
-    await bot.fake.push_message(text, **kwargs)
-    [call] = await bot.fake.wait_for_call("sendMessage", since=since)
+    """Send a message as a user; return the bot's answer (after any urgent-help note)."""
+    call = await say_text(bot, text, **kwargs)
     assert_valid_telegram_html(call.params["text"])
     return call
 

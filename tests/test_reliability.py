@@ -49,7 +49,7 @@ from tests.fake_bot_api import BOT_USERNAME, FakeBotApi, Fault
 from tests.html_check import assert_valid_telegram_html
 
 # Questions the real content answers (each reply is one message, so one sendMessage per update).
-QUESTIONS = ("remittance fees", "human trafficking", "my employer took my passport")
+QUESTIONS = ("remittance fees", "human trafficking", "can my employer keep my passport?")
 # Admin commands that exist, and those an admin front end may add: all must look unknown.
 ADMIN_COMMANDS = sorted({*ADMIN_COMMAND_CALLBACKS, "reload", "content", "rollback"})
 ADMIN_USERNAME = "outreach_admin"

@@ -61,10 +61,38 @@ def test_out_of_scope_is_an_honest_no_with_only_the_menu_button(service):
     assert reply.outcome.question == "how many calories in a cup of rice"
 
 
-def test_distress_puts_the_urgent_help_note_first(service):
+def test_distress_puts_the_urgent_help_note_first_as_a_message_of_its_own(service):
     reply = service.ask("help me, my boss took my passport and locks me in", "en")
-    assert reply.text.startswith("<b>⚠️")
-    assert "emergency" in reply.text
+    (note,) = reply.before
+    assert note.startswith("<b>⚠️")
+    assert "emergency number" in note
+    assert "even if you agreed" in note  # the trafficking note
+    assert "⚠️" not in reply.text  # the topic is the second message, with the buttons
+    assert reply.outcome.section_id == "human-rights"
+    assert reply.outcome.distress_kind == "trafficking"
+
+
+def test_self_harm_gets_caring_words_and_never_cant_answer(service):
+    reply = service.ask("i want to die", "en")
+    (note,) = reply.before
+    assert "you do not have to carry this alone" in note
+    assert "can't answer" not in reply.text
+    assert reply.outcome.distress_kind == "self_harm"
+    assert {"s:human-rights", "t"} <= set(payloads(reply))
+
+
+def test_danger_in_russian_is_answered_in_russian_whatever_the_app_language(service):
+    reply = service.ask("меня бьёт хозяин", "en")
+    (note,) = reply.before
+    assert "Я автоматический бот" in note
+    assert "can't answer" not in reply.text
+    assert reply.lang == "ru"
+
+
+def test_no_referrals_no_find_help_button(service):
+    assert not service.library.referrals
+    reply = service.ask("i want to die", "en")
+    assert not [p for p in payloads(reply) if p.startswith("r:")]
 
 
 def test_key_points_and_original_wording_buttons(service):

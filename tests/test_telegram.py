@@ -52,10 +52,13 @@ OTHER_USER = 2002
 
 
 async def say(bot: RunningBot, text: str | None, wait: float = 5.0, **kwargs: Any) -> Call:
-    """Send a message as a user; return the bot's single answer (fails if there is none)."""
+    """Send a message as a user; return the bot's answer (fails if there is none). A message
+    that sounds like danger gets the urgent-help note first: then the answer is the second."""
     since = bot.fake.mark()
     await bot.fake.push_message(text, **kwargs)
     [call] = await bot.fake.wait_for_call("sendMessage", since=since, timeout=wait)
+    if call.params["text"].startswith("<b>⚠️"):
+        call = (await bot.fake.wait_for_call("sendMessage", 2, since=since, timeout=wait))[1]
     return call
 
 
@@ -260,9 +263,13 @@ async def test_free_text_gets_the_services_answer(bot: RunningBot, decision: str
 
 async def test_distress_gets_the_urgent_help_note_first(bot: RunningBot) -> None:
     question = "q danger"
-    call = await say(bot, question)
-    assert call.params["text"].startswith(f"<b>⚠️ {t('urgent_title', 'en')}</b>")
-    assert_sent(call, bot.service.ask(question, "en"))
+    since = bot.fake.mark()
+    await bot.fake.push_message(question)
+    note, answer = await bot.fake.wait_for_call("sendMessage", 2, since=since)
+    reply = bot.service.ask(question, "en")
+    assert note.params["text"] == reply.before[0]
+    assert note.params["text"].startswith(f"<b>⚠️ {t('urgent_title', 'en')}</b>")
+    assert_sent(answer, reply)
 
 
 async def test_a_4096_character_message_is_answered(bot: RunningBot) -> None:

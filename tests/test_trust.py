@@ -19,7 +19,7 @@ import pytest
 
 from bot import helpdesk
 from bot.config import ConfigError, Settings
-from bot.content.loader import original_wording
+from bot.content.loader import build_library, original_wording
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library
 from bot.i18n import catalogue, t
 from bot.legal import is_personal_legal_question
@@ -211,11 +211,14 @@ def test_the_legal_line_comes_with_the_topic(service: Service) -> None:
     assert reply.text.index(escape(t("legal_note", "en"))) < reply.text.index("<b>")
 
 
-def test_the_legal_line_lists_verified_contacts_when_the_pack_has_them(library: Library) -> None:
-    pack = replace(library.packs[0], local_contacts=("Migrant Help Desk (checked 2026): 1234",))
-    service = Service(Library((pack,)))
-    text = service.ask("can my boss keep my passport?", "en").text
-    assert "• Migrant Help Desk (checked 2026): 1234" in text
+def test_the_legal_line_offers_checked_referrals_when_there_are_some(library: Library) -> None:
+    sample = ROOT / "tests" / "data" / "referrals" / "sample-referrals.yaml"
+    referrals, problems = build_library({sample.name: sample.read_bytes()}, ROOT / "seeds")
+    assert referrals is not None, problems
+    service = Service(Library((*library.packs, *referrals.packs)))
+    reply = service.ask("can my boss keep my passport?", "en")
+    assert reply.buttons[0][0].payload == "r:en"  # "Find help in your country"
+    assert "+000" not in reply.text  # contacts are one button away, never in the answer
 
 
 def test_the_legal_line_comes_with_talk_to_a_person_when_the_help_desk_is_on(

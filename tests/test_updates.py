@@ -250,6 +250,7 @@ def test_path_traversal_names_stay_inside_the_content_folder(manager, tmp_path, 
     assert sorted(p.name for p in content_dir.iterdir() if p.is_file()) == [
         "chair-summary-2017.yaml",
         "mini.yaml",
+        "safety.yaml",
     ]
 
 
@@ -314,7 +315,7 @@ def test_history_keeps_the_replaced_version(manager, content_dir):
     assert kept.path.read_bytes() == MINI
     assert kept.path.name == f"mini.{kept.version}.yaml"
     # The history folder is hidden: a restart does not load old versions as packs.
-    assert len(load_library(content_dir, SEEDS).packs) == 2
+    assert len(load_library(content_dir, SEEDS).packs) == 3  # with safety.yaml
 
 
 def test_rollback_restores_the_previous_version_and_can_be_undone(manager, service, content_dir):
@@ -424,8 +425,9 @@ def test_reload_picks_up_a_pushed_change_and_refuses_a_broken_one(manager, servi
 
 
 def test_packs_overview_lists_the_live_packs(manager, service):
-    (chair,) = manager.packs_overview()
-    (shipped,) = load_library(ROOT / "content", SEEDS).packs
+    chair, safety = manager.packs_overview()
+    assert (safety.file_name, safety.sections) == ("safety.yaml", 0)
+    shipped = load_library(ROOT / "content", SEEDS).packs[0]
     assert (chair.file_name, chair.pack_id, chair.version) == (
         "chair-summary-2017.yaml",
         "chair-summary-2017",
@@ -437,7 +439,7 @@ def test_packs_overview_lists_the_live_packs(manager, service):
     first_loaded = chair.loaded_at
 
     manager.apply_upload("ferry.yaml", FERRY)
-    chair, ferry = manager.packs_overview()
+    chair, ferry, _ = manager.packs_overview()
     assert chair.loaded_at == first_loaded  # unchanged packs keep the time they went live
     assert (ferry.file_name, ferry.pack_id, ferry.version, ferry.sections) == (
         "ferry.yaml",
@@ -554,6 +556,7 @@ def test_two_uploads_at_once_are_serialised(manager, service, content_dir):
         "chair-summary-2017.yaml",
         "ferry.yaml",
         "other.yaml",
+        "safety.yaml",
     }
 
 

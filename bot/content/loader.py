@@ -17,10 +17,14 @@ import yaml
 
 from bot.content.models import (
     DEFAULT_LANGUAGE,
+    DISTRESS_KINDS,
+    GENERAL_DISTRESS,
     LIST_FIELDS,
     SOURCE_HASH_CHARS,
     SUPPORTED_LANGUAGES,
     TEXT_FIELDS,
+    Contact,
+    CountryReferrals,
     GlossaryEntry,
     Library,
     NextSteps,
@@ -28,6 +32,7 @@ from bot.content.models import (
     PlainLanguageRules,
     Section,
 )
+from bot.scrub import contacts_in
 
 # Limits. A content file is a few dozen KB of prose; anything far bigger is a mistake or an attack.
 MAX_FILE_BYTES = 1024 * 1024  # the same as the upload limit: the 8-language pack is ~520 KB
@@ -43,13 +48,38 @@ _YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SECTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 SEED_FILE_NAME = re.compile(r"^[A-Za-z0-9._-]+\.txt$")
 
-PACK_KEYS = {"id", "version", "title", "source", "urgent_help", "urgent_sections", "local_contacts"}
+PACK_KEYS = {"id", "version", "title", "source", "urgent_sections"}
 SOURCE_KEYS = {"document", "file", "date", "place"}
 SECTION_KEYS = {"id", "source_lines", "related", "reviewed", *TEXT_FIELDS, *LIST_FIELDS}
+# The safety keys: the urgent-help notes and the checked referrals (see content/README.md).
+SAFETY_KEYS = {"urgent_help", "urgent_reviewed", "referrals"}
+COUNTRY_KEYS = {"country", "contacts"}
+CONTACT_KEYS = {
+    "name",
+    "phone",
+    "telegram",
+    "web",
+    "languages",
+    "hours",
+    "note",
+    "verified",
+    "source",
+}
+# Keys that older packs had in their header, and where their content goes now.
+MOVED_PACK_KEYS = {
+    "urgent_help": "the urgent-help notes are a top-level 'urgent_help:' of one pack, by kind",
+    "local_contacts": "contacts go in 'referrals:', by country, each with verified and source",
+}
+
+COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")  # ISO 3166-1 alpha-2
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")  # ISO 639
+PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{4,30}$")
+TELEGRAM_HANDLE = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
+WEB_ADDRESS = re.compile(r"^https?://[^\s<>\"']+$")
 # Blocks beside `sections`: the glossary, what happened next, plain-language rules, and the
 # hashes of the English each translation was made from (written by `translations stamp`).
 EXTRA_KEYS = {"glossary", NextSteps.KEY, "plain_language", "translations"}
-TOP_KEYS = {"pack", "sections", *EXTRA_KEYS}
+TOP_KEYS = {"pack", "sections", *EXTRA_KEYS, *SAFETY_KEYS}
 GLOSSARY_KEYS = {"id", "term", "explanation", "words", "reviewed"}
 NEXT_STEPS_KEYS = {"text", "shown_with", "reviewed"}
 PLAIN_KEYS = {"banned_jargon", "max_sentence_words"}
@@ -180,6 +210,17 @@ def _check_across_packs(packs: Iterable[Pack]) -> list[Problem]:
                     )
                 )
             section_ids.setdefault(section.id, pack.file_name)
+    defining = [pack.file_name for pack in packs if pack.urgent_help]
+    if len(defining) > 1:
+        for file_name in defining:
+            others = ", ".join(name for name in defining if name != file_name)
+            problems.append(
+                Problem(
+                    file_name,
+                    f"urgent_help: also defined in {others}; only one pack may define the "
+                    "urgent-help notes (change that one instead)",
+                )
+            )
     for pack in packs:
         for urgent in pack.urgent_sections:
             if urgent not in section_ids:
@@ -310,9 +351,54 @@ def parse_pack(name: str, data: bytes, seeds_dir: Path) -> tuple[Pack | None, li
         return None, problems
     checker = _PackChecker(name, located, seeds_dir)
     pack = checker.pack(document)
-    if checker.problems:
-        return None, checker.problems
+    problems = checker.problems + _contact_problems(name, document, located)
+    if problems:
+        return None, problems
     return pack, []
+
+
+def _contact_problems(name: str, document: Any, located: _Located) -> list[Problem]:
+    """Phone numbers, e-mails, links and @handles outside a checked referral: refused.
+
+    A person in danger is pointed to these, so they may come only from a referral entry that
+    says when (`verified`) and how (`source`) someone checked it.
+    """
+    problems: list[Problem] = []
+
+    def checked_referral(path: Path_, value: Any) -> bool:
+        return (
+            len(path) == 4
+            and path[0] == "referrals"
+            and path[2] == "contacts"
+            and isinstance(value, dict)
+            and bool(value.get("verified"))
+            and bool(value.get("source"))
+        )
+
+    def walk(value: Any, path: Path_) -> None:
+        if checked_referral(path, value):
+            return
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*path, str(key)))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
+        elif isinstance(value, str):
+            for found in contacts_in(value):
+                field = ".".join(str(part) for part in path if not isinstance(part, int))
+                problems.append(
+                    Problem(
+                        name,
+                        # Short: the admin sees each problem on one line of about 150 characters.
+                        f"'{found[:30]}' is a contact: only checked referrals may have one",
+                        located.line(path),
+                        field=field or None,
+                    )
+                )
+
+    walk(document, ())
+    return problems
 
 
 class _PackChecker:
@@ -353,28 +439,45 @@ class _PackChecker:
         if not isinstance(header, dict):
             self.problem(("pack",), "missing or not a mapping")
             header = {}
-        self._unknown_keys(header, PACK_KEYS, ("pack",))
+        for key, where in MOVED_PACK_KEYS.items():
+            if key in header:
+                self.problem(("pack", key), f"no longer a pack field: {where}")
+        self._unknown_keys(
+            {key: value for key, value in header.items() if key not in MOVED_PACK_KEYS},
+            PACK_KEYS,
+            ("pack",),
+        )
         pack_id = self._string(header, "id", ("pack",), pattern=SECTION_ID)
         version = self._string(header, "version", ("pack",), coerce=True)
         title = self._texts(header, "title", ("pack",), required=True)
-        urgent_help = self._texts(header, "urgent_help", ("pack",), required=False)
         urgent_sections = self._string_list(header, "urgent_sections", ("pack",))
-        contacts = self._string_list(header, "local_contacts", ("pack",))
+        urgent_help = self._urgent_help(document)
+        urgent_reviewed = self._reviewed(document, (), None, key="urgent_reviewed")
+        referrals = self._referrals(document)
+        # A safety pack (urgent notes, referrals) explains no document: no source, no sections.
+        safety_only = "sections" not in document and any(key in document for key in SAFETY_KEYS)
         source = header.get("source")
-        if not isinstance(source, dict):
+        if source is None and safety_only:
+            source = {}
+        elif not isinstance(source, dict):
             self.problem(("pack", "source"), "missing or not a mapping")
             source = {}
         self._unknown_keys(source, SOURCE_KEYS, ("pack", "source"))
-        document_name = self._string(source, "document", ("pack", "source"))
-        seed_file = self._string(source, "file", ("pack", "source"), pattern=SEED_FILE_NAME)
-        source_date = self._date(source, ("pack", "source"))
+        required = not safety_only
+        document_name = self._string(source, "document", ("pack", "source"), required=required)
+        seed_file = self._string(
+            source, "file", ("pack", "source"), pattern=SEED_FILE_NAME, required=required
+        )
+        source_date = self._date(source, ("pack", "source"), required=required)
         place = self._string(source, "place", ("pack", "source"), required=False)
         seed_lines = self._seed_lines(seed_file)
         hashes = self._translations(document.get("translations", {}))
 
         raw_sections = document.get("sections")
         sections: list[Section] = []
-        if not isinstance(raw_sections, list) or not raw_sections:
+        if safety_only:
+            raw_sections = []
+        elif not isinstance(raw_sections, list) or not raw_sections:
             self.problem(("sections",), "missing, empty or not a list")
             raw_sections = []
         seen: set[str] = set()
@@ -416,8 +519,9 @@ class _PackChecker:
             source_place=place or "",
             sections=tuple(sections),
             urgent_help=urgent_help,
+            urgent_reviewed=urgent_reviewed,
             urgent_sections=tuple(urgent_sections),
-            local_contacts=tuple(contacts),
+            referrals=referrals,
             loaded_at=datetime.now(UTC),
             glossary=glossary,
             next_steps=next_steps,
@@ -620,18 +724,115 @@ class _PackChecker:
             return None
         return value.strip()
 
-    def _date(self, mapping: dict[str, Any], path: Path_) -> str | None:
-        value = mapping.get("date")
+    def _date(
+        self, mapping: dict[str, Any], path: Path_, *, key: str = "date", required: bool = True
+    ) -> str | None:
+        value = mapping.get(key)
         if isinstance(value, date):
             return value.isoformat()
-        text = self._string(mapping, "date", path)
+        text = self._string(mapping, key, path, required=required)
         if text is None:
             return None
         try:
             return date.fromisoformat(text).isoformat()
         except ValueError:
-            self.problem((*path, "date"), f"'{text}' is not a date like 2017-11-08")
+            self.problem((*path, key), f"'{text}' is not a date like 2017-11-08")
             return None
+
+    # --- safety: urgent-help notes and referrals ----------------------------------------------
+
+    def _urgent_help(self, document: dict[str, Any]) -> dict[str, dict[str, str]]:
+        raw = document.get("urgent_help")
+        if raw is None:
+            return {}
+        path: Path_ = ("urgent_help",)
+        if not isinstance(raw, dict):
+            self.problem(path, f"must map kinds ({', '.join(DISTRESS_KINDS)}) to texts")
+            return {}
+        for kind in raw:
+            if kind not in DISTRESS_KINDS:
+                self.problem(
+                    (*path, kind), f"unknown kind '{kind}' (allowed: {', '.join(DISTRESS_KINDS)})"
+                )
+        if GENERAL_DISTRESS not in raw:
+            self.problem(path, f"'{GENERAL_DISTRESS}' is required (the note for any danger)")
+        notes = {
+            kind: self._texts(raw, kind, path, required=True)
+            for kind in DISTRESS_KINDS
+            if kind in raw
+        }
+        return {kind: texts for kind, texts in notes.items() if texts}
+
+    def _referrals(self, document: dict[str, Any]) -> tuple[CountryReferrals, ...]:
+        raw = document.get("referrals")
+        if raw is None:
+            return ()
+        if not isinstance(raw, dict):
+            self.problem(("referrals",), "must map country codes (like TH) to their contacts")
+            return ()
+        countries = []
+        for code, entry in raw.items():
+            path: Path_ = ("referrals", str(code))
+            if not isinstance(code, str) or not COUNTRY_CODE.match(code):
+                self.problem(path, f"'{code}' is not a two-letter country code like TH")
+                continue
+            if not isinstance(entry, dict):
+                self.problem(path, "must be a mapping with 'country' and 'contacts'")
+                continue
+            self._unknown_keys(entry, COUNTRY_KEYS, path)
+            name = self._texts(entry, "country", path, required=True)
+            raw_contacts = entry.get("contacts")
+            if not isinstance(raw_contacts, list) or not raw_contacts:
+                self.problem((*path, "contacts"), "must be a list of one contact or more")
+                continue
+            contacts = [
+                contact
+                for index, item in enumerate(raw_contacts)
+                if (contact := self._contact(item, (*path, "contacts", index))) is not None
+            ]
+            countries.append(CountryReferrals(code, name, tuple(contacts)))
+        return tuple(countries)
+
+    def _contact(self, raw: Any, path: Path_) -> Contact | None:
+        if not isinstance(raw, dict):
+            self.problem(path, f"each contact must be a mapping, not {_kind(raw)}")
+            return None
+        before = len(self.problems)
+        self._unknown_keys(raw, CONTACT_KEYS, path)
+        name = self._texts(raw, "name", path, required=True)
+        ways = {
+            key: self._string(raw, key, path, required=False, pattern=pattern)
+            for key, pattern in (
+                ("phone", PHONE),
+                ("telegram", TELEGRAM_HANDLE),
+                ("web", WEB_ADDRESS),
+            )
+        }
+        if not any(key in raw for key in ways):
+            self.problem(path, "give at least one way to reach it: phone, telegram or web")
+        verified = self._date(raw, path, key="verified")
+        if verified is not None and date.fromisoformat(verified) > datetime.now(UTC).date():
+            self.problem((*path, "verified"), f"{verified} is in the future")
+        source = self._string(raw, "source", path)
+        languages = self._string_list(raw, "languages", path)
+        for code in languages:
+            if not LANGUAGE_CODE.match(code):
+                self.problem((*path, "languages"), f"'{code}' is not a language code like th")
+        hours = self._texts(raw, "hours", path, required=False)
+        note = self._texts(raw, "note", path, required=False)
+        if len(self.problems) > before or verified is None or source is None:
+            return None
+        return Contact(
+            name=name,
+            verified=date.fromisoformat(verified),
+            source=source,
+            phone=ways["phone"] or "",
+            telegram=ways["telegram"] or "",
+            web=ways["web"] or "",
+            languages=tuple(languages),
+            hours=hours,
+            note=note,
+        )
 
     def _language_map(
         self, raw: dict[str, Any], name: str, path: Path_, section: str | None
@@ -773,31 +974,33 @@ class _PackChecker:
             return []
         return [item.strip() for item in value]
 
-    def _reviewed(self, raw: dict[str, Any], path: Path_, section: str) -> dict[str, bool]:
-        value = raw.get("reviewed", {})
+    def _reviewed(
+        self, raw: dict[str, Any], path: Path_, section: str | None, *, key: str = "reviewed"
+    ) -> dict[str, bool]:
+        value = raw.get(key, {})
         if not isinstance(value, dict):
             self.problem(
-                (*path, "reviewed"),
+                (*path, key),
                 "must map language codes to true/false",
                 section=section,
-                field="reviewed",
+                field=key,
             )
             return {}
         result: dict[str, bool] = {}
         for lang, flag in value.items():
             if lang not in SUPPORTED_LANGUAGES or lang == DEFAULT_LANGUAGE:
                 self.problem(
-                    (*path, "reviewed", lang),
+                    (*path, key, lang),
                     f"'{lang}' is not a translated language",
                     section=section,
-                    field="reviewed",
+                    field=key,
                 )
             elif not isinstance(flag, bool):
                 self.problem(
-                    (*path, "reviewed", lang),
+                    (*path, key, lang),
                     "must be true or false",
                     section=section,
-                    field="reviewed",
+                    field=key,
                 )
             else:
                 result[lang] = flag

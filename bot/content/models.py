@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -50,6 +50,19 @@ def stale_in(
         if recorded[name] != english_hash(english):  # type: ignore[arg-type]
             stale.append(name)
     return tuple(stale)
+
+
+# Kinds of danger a message can signal (`MatchResult.distress_kind`); each may have its own
+# urgent-help note. "general" is required and stands in for any kind without a note of its own.
+GENERAL_DISTRESS = "general"
+DISTRESS_KINDS: tuple[str, ...] = (
+    "self_harm",
+    "sexual_violence",
+    "trafficking",  # also debt bondage, a passport taken, locked in, forced work
+    "detention",
+    "disaster",  # war or disaster where the writer is
+    GENERAL_DISTRESS,
+)
 
 
 @dataclass(frozen=True)
@@ -118,6 +131,30 @@ class Section:
             "source_lines": self.source_lines,
             "reviewed": dict(self.reviewed),
         }
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One checked place to get help in a country. Only these may carry a phone, handle or link."""
+
+    name: Mapping[str, str]
+    verified: date  # when someone last checked that the contact works
+    source: str  # where it was checked (a web page, a phone call, a partner NGO)
+    phone: str = ""
+    telegram: str = ""
+    web: str = ""
+    languages: tuple[str, ...] = ()  # languages spoken there (any ISO 639 code)
+    hours: Mapping[str, str] = field(default_factory=dict)
+    note: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CountryReferrals:
+    """The checked contacts for one country (ISO 3166 code, upper case)."""
+
+    code: str
+    name: Mapping[str, str]
+    contacts: tuple[Contact, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,10 +232,13 @@ class Pack:
     source_date: str
     source_place: str
     sections: tuple[Section, ...]
-    urgent_help: Mapping[str, str] = field(default_factory=dict)
+    # Distress kind -> language -> the urgent-help note (only one pack may have these).
+    urgent_help: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Per translated language of the urgent notes: has a native speaker checked it?
+    urgent_reviewed: Mapping[str, bool] = field(default_factory=dict)
     # Sections that speak to someone in danger; a message that sounds like danger leans to them.
     urgent_sections: tuple[str, ...] = ()
-    local_contacts: tuple[str, ...] = ()
+    referrals: tuple[CountryReferrals, ...] = ()
     loaded_at: datetime | None = None
     glossary: tuple[GlossaryEntry, ...] = ()
     next_steps: NextSteps = field(default_factory=NextSteps)
@@ -230,12 +270,18 @@ class Library:
         return next(pack for pack in self.packs if pack.id == section.pack_id)
 
     @property
-    def urgent_help(self) -> Mapping[str, str]:
-        """The urgent-help note of the first pack that has one."""
+    def urgent_help(self) -> Mapping[str, Mapping[str, str]]:
+        """The urgent-help notes by distress kind (the loader lets only one pack have them)."""
         for pack in self.packs:
             if pack.urgent_help:
                 return pack.urgent_help
         return {}
+
+    def urgent_note(self, kind: str | None, lang: str) -> Localized[str] | None:
+        """The note for this kind of danger in `lang` (else the general note; else English)."""
+        notes = self.urgent_help
+        texts = notes.get(kind or GENERAL_DISTRESS) or notes.get(GENERAL_DISTRESS)
+        return pick(texts, lang) if texts else None
 
     @property
     def urgent_sections(self) -> tuple[str, ...]:
@@ -243,9 +289,19 @@ class Library:
         return tuple(dict.fromkeys(sid for pack in self.packs for sid in pack.urgent_sections))
 
     @property
-    def local_contacts(self) -> tuple[str, ...]:
-        """Local contacts from every pack, in pack order."""
-        return tuple(contact for pack in self.packs for contact in pack.local_contacts)
+    def referrals(self) -> dict[str, CountryReferrals]:
+        """Checked contacts by country code, every pack's merged, countries in code order."""
+        merged: dict[str, CountryReferrals] = {}
+        for pack in self.packs:
+            for country in pack.referrals:
+                before = merged.get(country.code)
+                if before is None:
+                    merged[country.code] = country
+                else:
+                    merged[country.code] = CountryReferrals(
+                        country.code, before.name, before.contacts + country.contacts
+                    )
+        return dict(sorted(merged.items()))
 
     @property
     def glossary(self) -> tuple[GlossaryEntry, ...]:

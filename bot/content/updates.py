@@ -30,16 +30,19 @@ import hashlib
 import logging
 import os
 import re
+import secrets
 import tempfile
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.content.loader import build_library, read_content_dir
-from bot.content.models import Library, Pack
+from bot.content.models import SUPPORTED_LANGUAGES, Library, Pack
 from bot.content.plain import content_report
+from bot.content.safety import SafetyChange, diff_safety, stale_referrals
 from bot.matching import Matcher
 from bot.service import Service
 
@@ -60,6 +63,10 @@ PROBLEMS_SHOWN = 20
 PROBLEM_LINE_CHARS = 150
 CONTENT_SUFFIX = ".yaml"
 MAX_STEM_CHARS = 64
+
+# How long an upload that changes the urgent-help texts waits for the admin's second press.
+SAFETY_CONFIRM_SECONDS = 3600
+REPLACE_URGENT_LABEL = "Replace the urgent-help note"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _TIMESTAMP_FORMAT = "%Y%m%dT%H%M%S%fZ"  # sorts as text in time order
@@ -107,6 +114,10 @@ class UpdateResult:
     kept_as: str | None = None
     # Plain-language warnings and stale translations: shown to the admin, nothing refused.
     warnings: list[str] = field(default_factory=list)
+    # What the change does (or, waiting, would do) to the urgent-help notes and referrals.
+    safety: SafetyChange | None = None
+    # Set when the change waits for the admin's second press (`ContentManager.confirm`).
+    confirm_token: str | None = None
 
     @property
     def has_changes(self) -> bool:
@@ -116,6 +127,15 @@ class UpdateResult:
     def describe(self) -> str:
         """A short plain-English message for the admin who made the change."""
         target = f" {self.file_name}" if self.file_name else ""
+        if self.confirm_token is not None and self.safety:
+            lines = [
+                f"Not installed yet{target}: it changes the urgent-help text that people in "
+                "danger get first. Check every change below; to install it, press "
+                f"'{REPLACE_URGENT_LABEL}' (within {SAFETY_CONFIRM_SECONDS // 60} minutes).",
+                "",
+                *self.safety.lines(),
+            ]
+            return "\n".join(lines)
         if not self.ok:
             if len(self.problems) <= PROBLEMS_SHOWN:
                 lines = [f"Not applied{target}: nothing was changed. Problems:"]
@@ -126,8 +146,11 @@ class UpdateResult:
                 ]
             lines += [f"- {_cut(problem)}" for problem in self.problems[:PROBLEMS_SHOWN]]
             return "\n".join(lines)
+        urgent = f"Urgent help changed: {self.safety.summary()}." if self.safety else ""
         if not self.has_changes:
-            return "\n".join([f"Done{target}: no section changed.", *self.warnings])
+            return "\n".join(
+                filter(None, [f"Done{target}: no section changed.", urgent, *self.warnings])
+            )
         lines = [f"Live now{target}."]
         if self.added:
             lines.append(f"Added: {', '.join(self.added)}")
@@ -136,6 +159,8 @@ class UpdateResult:
             lines.append(f"Changed: {'; '.join(parts)}")
         if self.removed:
             lines.append(f"Removed: {', '.join(self.removed)}")
+        if urgent:
+            lines.append(urgent)
         return "\n".join([*lines, *self.warnings])
 
     def problems_file(self) -> bytes | None:
@@ -161,6 +186,20 @@ class PackInfo:
     loaded_at: datetime | None
     # The file on disk is no longer the version being served (edited or deleted without /reload).
     changed_on_disk: bool = False
+    # Referrals checked more than a year ago, one line each: due for re-checking.
+    stale_referrals: tuple[str, ...] = ()
+    # Kinds of urgent-help note this pack defines (only one pack may).
+    urgent_kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _PendingSafety:
+    """An upload that changes the safety text, waiting for the admin's second press."""
+
+    file_name: str
+    data: bytes
+    change: SafetyChange
+    expires: float  # time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -187,6 +226,11 @@ def diff_libraries(old: Library, new: Library) -> tuple[list[str], dict[str, lis
         if names:
             changed[section.id] = names
     return added, changed, removed
+
+
+def _note_languages(pack: Pack) -> tuple[str, ...]:
+    found = {lang for texts in pack.urgent_help.values() for lang in texts}
+    return tuple(lang for lang in SUPPORTED_LANGUAGES if lang in found)
 
 
 def _digest(data: bytes) -> str:
@@ -237,6 +281,7 @@ class ContentManager:
         self.seeds_dir = Path(seeds_dir)
         self.service = service
         self._lock = threading.Lock()
+        self._pending: dict[str, _PendingSafety] = {}
         # File name -> digest of the bytes the live pack was built from. The service was loaded
         # from this folder just before; a file that differs now was edited since.
         self._live_digests: dict[str, str] = {}
@@ -281,7 +326,29 @@ class ContentManager:
                 ],
             )
         with self._lock:
-            return self._change(name, data)
+            return self._change(name, data, confirmed=False)
+
+    def confirm(self, token: str) -> UpdateResult:
+        """Install an upload that changes the urgent-help text, after the admin's second press.
+
+        Checked again with the content as it is now; if the change is no longer the one the
+        admin saw (another upload came in between), nothing is installed.
+        """
+        with self._lock:
+            now = time.monotonic()
+            self._pending = {k: v for k, v in self._pending.items() if v.expires > now}
+            pending = self._pending.pop(token, None)
+            if pending is None:
+                return UpdateResult(
+                    False,
+                    None,
+                    [
+                        "this confirmation was used already, is more than "
+                        f"{SAFETY_CONFIRM_SECONDS // 60} minutes old, or the bot restarted "
+                        "since; send the file again"
+                    ],
+                )
+            return self._change(pending.file_name, pending.data, confirmed=pending.change)
 
     def reload(self) -> UpdateResult:
         """Re-read the content folder (after a git deploy, /reload or SIGHUP) and serve it.
@@ -336,6 +403,7 @@ class ContentManager:
         except OSError:
             on_disk = {}
         infos = []
+        today = datetime.now(UTC).date()
         for pack in self.service.library.packs:
             name = Path(pack.file_name).name
             live = self._live_digests.get(name)
@@ -345,9 +413,12 @@ class ContentManager:
                     pack_id=pack.id,
                     version=pack.version,
                     sections=len(pack.sections),
-                    languages=pack.languages(),
+                    # A safety pack has no sections: the languages of its urgent notes.
+                    languages=pack.languages() or _note_languages(pack),
                     loaded_at=pack.loaded_at,
                     changed_on_disk=live is not None and on_disk.get(name) != live,
+                    stale_referrals=tuple(stale_referrals(pack, today)),
+                    urgent_kinds=tuple(pack.urgent_help),
                 )
             )
         return infos
@@ -393,8 +464,14 @@ class ContentManager:
         if kept and total > HISTORY_MAX_BYTES:
             log.warning("The newest history version alone is over %d bytes", HISTORY_MAX_BYTES)
 
-    def _change(self, name: str, data: bytes) -> UpdateResult:
-        """Validate the folder with `name` set to `data`; if valid, write it and go live."""
+    def _change(
+        self, name: str, data: bytes, *, confirmed: SafetyChange | bool = True
+    ) -> UpdateResult:
+        """Validate the folder with `name` set to `data`; if valid, write it and go live.
+
+        `confirmed`: False holds back a change to the urgent-help text for a second press; a
+        SafetyChange installs only that exact change; True installs any (rollback, reload).
+        """
         try:
             files = read_content_dir(self.content_dir)
         except OSError as error:
@@ -406,10 +483,15 @@ class ContentManager:
             return UpdateResult(True, name, at=None)
         files[name] = data
         # Sorted like `read_content_dir`, so packs are served in the order a restart loads them.
-        return self._go_live(dict(sorted(files.items())), name, write=data)
+        return self._go_live(dict(sorted(files.items())), name, write=data, confirmed=confirmed)
 
     def _go_live(
-        self, files: dict[str, bytes], name: str | None, *, write: bytes | None
+        self,
+        files: dict[str, bytes],
+        name: str | None,
+        *,
+        write: bytes | None,
+        confirmed: SafetyChange | bool = True,
     ) -> UpdateResult:
         """Build library and matcher from `files`; if both work, write `write` to `name`, swap."""
         library, problems = build_library(files, self.seeds_dir)
@@ -418,6 +500,21 @@ class ContentManager:
         refused, warnings = content_report(library, name)
         if refused:
             return UpdateResult(False, name, refused)
+        safety = diff_safety(self.service.library, library)
+        if safety and confirmed is False and name is not None and write is not None:
+            token = secrets.token_urlsafe(12)
+            expires = time.monotonic() + SAFETY_CONFIRM_SECONDS
+            self._pending[token] = _PendingSafety(name, write, safety, expires)
+            return UpdateResult(False, name, safety=safety, confirm_token=token)
+        if isinstance(confirmed, SafetyChange) and safety != confirmed:
+            return UpdateResult(
+                False,
+                name,
+                [
+                    "the content changed since you checked it: nothing was installed; send the "
+                    "file again to see the change as it would be now"
+                ],
+            )
         library = self._keep_load_times(library, files)
         try:
             # The same embedding model (and cache): only texts that changed are embedded.
@@ -448,7 +545,20 @@ class ContentManager:
             len(changed),
             len(removed),
         )
-        return UpdateResult(True, name, [], added, changed, removed, at, kept_as, warnings)
+        if safety:
+            log.warning("content: urgent help changed (%s): %s", name or "reload", safety.summary())
+        return UpdateResult(
+            True,
+            name,
+            [],
+            added,
+            changed,
+            removed,
+            at,
+            kept_as,
+            warnings,
+            safety=safety or None,
+        )
 
     def _keep_load_times(self, library: Library, files: Mapping[str, bytes]) -> Library:
         """Packs whose file did not change keep the time they first went live."""

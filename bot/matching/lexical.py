@@ -51,7 +51,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library, Section
-from bot.distress import WORD, fold, is_distress, split_words
+from bot.distress import WORD, distress_kinds, fold, split_words
 
 Decision = Literal["answer", "clarify", "none"]
 
@@ -780,6 +780,9 @@ class MatchResult:
     lang: str  # language the query was matched in
     answer: str | None  # section shown straight away (decision == "answer")
     alternatives: tuple[str, ...]  # other sections offered as buttons, best first
+    # The kind of danger (a `bot.content.models.DISTRESS_KINDS` value) when `distress`, else
+    # None: it picks the urgent-help note. Lexical signals set it (`bot.distress`).
+    distress_kind: str | None = None
     # A conversation act instead of a question ("greeting", "thanks", "who"...; see
     # bot/matching/intents.py), or None. With an intent, `answer` is None.
     intent: str | None = None
@@ -1049,7 +1052,8 @@ class Matcher:
 
     def _match(self, query: str, lang: str | None) -> MatchResult:
         hint = lang if lang in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
-        distress = is_distress(query)
+        kinds = distress_kinds(query)
+        distress = bool(kinds)
         scored = self._score(query, hint)
         scores = scored.scores
         if distress and self._urgent:
@@ -1065,7 +1069,10 @@ class Matcher:
             if score > 0
         )
         decision, answer, alternatives = decide(candidates)
-        return MatchResult(query, decision, candidates, distress, scored.lang, answer, alternatives)
+        kind = kinds[0] if kinds else None
+        return MatchResult(
+            query, decision, candidates, distress, scored.lang, answer, alternatives, kind
+        )
 
     def _score(self, query: str, hint: str) -> _Scored:
         script = detect_script_language(query)

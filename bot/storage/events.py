@@ -19,6 +19,7 @@ import re
 import sqlite3
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -57,8 +58,22 @@ _UNSTORABLE = (UnicodeError, OverflowError, ValueError, TypeError, sqlite3.Inter
 
 # An event as it waits in memory: already scrubbed, already reduced to the stored columns.
 # (at, user_key, route, section_id, decision, score, lang, chat_type, question)
-Row = tuple[int, str, str, str | None, str, float, str, str, str | None]
+Row = tuple[int, str, str, str | None, str, float, str, str, str | None, str | None]
 AfterFlush = Callable[[], Awaitable[None]]
+
+
+def with_urgent(report: StatsReport, rows: Iterable[Sequence[Any]]) -> StatsReport:
+    """The report with its safeguarding figures: urgent replies by kind and by language."""
+    kinds: Counter[str] = Counter()
+    langs: Counter[str] = Counter()
+    for lang, kind, count in rows:
+        kinds[kind] += count
+        langs[lang] += count
+    return replace(
+        report,
+        urgent_by_kind=tuple(sorted(kinds.items(), key=lambda item: (-item[1], item[0]))),
+        urgent_by_lang=tuple(sorted(langs.items(), key=lambda item: (-item[1], item[0]))),
+    )
 
 
 class EventLog:
@@ -155,6 +170,7 @@ class EventLog:
             self._text(str(event.lang)[:SHORT_TEXT]),
             chat_type,
             question,
+            str(event.distress_kind)[:SHORT_TEXT] if event.distress_kind else None,
         )
 
     def _text(self, text: str) -> str:
@@ -240,8 +256,9 @@ class EventLog:
         counts: Counter[tuple[str, str, str, str, str]] = Counter()
         users: set[tuple[str, str]] = set()
         unmatched = []
+        urgent: Counter[tuple[str, str, str]] = Counter()
         day_of: dict[int, str] = {}
-        for at, user_key, route, section, decision, _, lang, _, question in batch:
+        for at, user_key, route, section, decision, _, lang, _, question, kind in batch:
             day = day_of.get(at // 86400)
             if day is None:
                 day = day_of[at // 86400] = day_name(at)
@@ -249,6 +266,8 @@ class EventLog:
             users.add((day, user_key))
             if question is not None:
                 unmatched.append((at, user_key, decision, lang, question))
+            if kind is not None:
+                urgent[(day, lang, kind)] += 1
         await db.execute("BEGIN IMMEDIATE")
         await db.executemany(
             "INSERT INTO events (at, user_key, route, section_id, decision, score, lang, "
@@ -268,6 +287,12 @@ class EventLog:
             [(*key, n) for key, n in counts.items()],
         )
         await db.executemany("INSERT OR IGNORE INTO user_days (day, user_key) VALUES (?, ?)", users)
+        if urgent:
+            await db.executemany(
+                "INSERT INTO urgent_counts (day, lang, kind, count) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (day, lang, kind) DO UPDATE SET count = count + excluded.count",
+                [(*key, n) for key, n in urgent.items()],
+            )
         await db.execute("COMMIT")
 
     async def _run_flusher(self, after_flush: AfterFlush) -> None:
@@ -335,7 +360,12 @@ class EventLog:
             users = await scalar(
                 db, f"SELECT COUNT(DISTINCT user_key) FROM {users_table}{where}", params
             )
-            return build_report(days, start, today, rows, previous, users)
+            async with db.execute(
+                f"SELECT lang, kind, SUM(count) FROM urgent_counts{where} GROUP BY lang, kind",
+                params,
+            ) as cursor:
+                urgent = await cursor.fetchall()
+            return with_urgent(build_report(days, start, today, rows, previous, users), urgent)
 
         return await self._db.query("report", run)
 

@@ -135,6 +135,20 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "DROP TABLE temp.rekey",
         ),
     ),
+    (
+        "0006_urgent_counts",
+        (
+            # Urgent-help replies per day, language and kind of danger (safeguarding figures):
+            # counts only, never who or what; kept forever like daily_counts.
+            """CREATE TABLE urgent_counts (
+                day TEXT NOT NULL,
+                lang TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (day, lang, kind)
+            ) WITHOUT ROWID""",
+        ),
+    ),
 )
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in MIGRATIONS)
 

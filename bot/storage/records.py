@@ -70,6 +70,9 @@ class StatsEvent:
     chat_type: ChatType = "private"
     question: str | None = None
     at: datetime | None = None
+    # Set when the reply began with an urgent-help note: the kind of danger (counted per day
+    # and language in `urgent_counts`; nothing else about it is kept).
+    distress_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,14 @@ class StatsReport:
     outcomes: tuple[tuple[str, int], ...] = ()
     # (section id, language, count), most asked first: the topics-by-language view.
     by_section_lang: tuple[tuple[str, str, int], ...] = ()
+    # Safeguarding: urgent-help replies in the period, by kind and by language, most first.
+    urgent_by_kind: tuple[tuple[str, int], ...] = ()
+    urgent_by_lang: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def urgent(self) -> int:
+        """Urgent-help replies in the period."""
+        return sum(count for _, count in self.urgent_by_kind)
 
     @property
     def total_change(self) -> float | None:

@@ -43,7 +43,13 @@ from bot.announce import (
 )
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library
 from bot.content.translations import describe_stale, stale_report
-from bot.content.updates import MAX_UPLOAD_BYTES, ContentManager, UpdateResult, safe_file_name
+from bot.content.updates import (
+    MAX_UPLOAD_BYTES,
+    REPLACE_URGENT_LABEL,
+    ContentManager,
+    UpdateResult,
+    safe_file_name,
+)
 from bot.i18n import t
 from bot.replies import Button, Reply, escape, join, menu_row
 from bot.storage.ports import Storage
@@ -54,6 +60,8 @@ logger = logging.getLogger(__name__)
 
 # Callback data of the "Announce to N subscribers" button: this prefix and an offer id.
 OFFER_PREFIX = "a:"
+# Callback data of the "Replace the urgent-help note" button: this prefix and a token.
+CONFIRM_URGENT_PREFIX = "u:"
 # Topics listed (each with a button) in one announcement; the rest are counted, not listed.
 MAX_ANNOUNCED_TOPICS = 10
 # Kept versions listed per file by /rollback without arguments, newest first.
@@ -136,6 +144,37 @@ async def upload(update: Update, context: Context) -> None:
     await _report_change(update, context, result)
 
 
+async def confirm_urgent_button(update: Update, context: Context) -> None:
+    """The admin pressed "Replace the urgent-help note": install the change they checked."""
+    token = await _admin_press(update, context, CONFIRM_URGENT_PREFIX)
+    if token is None:
+        return
+    result = await asyncio.to_thread(context.bot_data.content.manager.confirm, token)
+    await _report_change(update, context, result)
+
+
+async def _admin_press(update: Update, context: Context, prefix: str) -> str | None:
+    """A one-press admin button: the id after `prefix`, once the press is answered and the
+    button removed; None (after the usual stale-menu answer) for anyone who is not an admin."""
+    query = update.callback_query
+    if query is None or update.effective_chat is None:
+        return None
+    if query.from_user.id not in context.bot_data.settings.admin_ids:
+        await handlers.button(update, context)  # forged: the usual "this menu is out of date"
+        return None
+    # Answer first, always: until the query is answered the admin's app shows a spinner.
+    try:
+        await query.answer()
+    except BadRequest as error:
+        logger.debug("Could not answer callback query %s: %s", query.id, error)
+    if isinstance(query.message, Message):  # one press only: the button goes
+        try:
+            await query.message.edit_reply_markup(reply_markup=None)
+        except BadRequest as error:
+            logger.debug("Could not remove the button: %s", error)
+    return (query.data or "").removeprefix(prefix)
+
+
 def upload_refusal(file_name: str, size: int | None) -> str | None:
     """Why an upload is refused before downloading it (its name or size), or None."""
     name = safe_file_name(file_name)
@@ -205,6 +244,11 @@ async def content(update: Update, context: Context) -> None:
             escape(f"{_count(info.sections, 'section')}; languages: {', '.join(info.languages)}"),
             escape(f"live since {_when(info.loaded_at)}"),
         ]
+        if info.urgent_kinds:
+            lines.append(escape(f"urgent-help notes: {', '.join(info.urgent_kinds)}"))
+        if info.stale_referrals:
+            lines.append(escape("Referrals checked more than 12 months ago, check them again:"))
+            lines += [escape(f"  {line}") for line in info.stale_referrals]
         if info.changed_on_disk:
             lines.append(escape("The file changed on disk since: send /reload to serve it."))
         blocks.append("\n".join(lines))
@@ -230,10 +274,16 @@ def _sources_and_stale(library: Library) -> list[str]:
 
 
 async def _report_change(update: Update, context: Context, result: UpdateResult) -> None:
-    """Tell the admin what a change did; offer to announce new or rewritten topics."""
+    """Tell the admin what a change did; offer to announce new or rewritten topics. A change
+    to the urgent-help text waits for a second press; once installed, every admin is told."""
     data = context.bot_data
     text = escape(result.describe())
     buttons: tuple[tuple[Button, ...], ...] = ()
+    if result.confirm_token is not None:
+        payload = f"{CONFIRM_URGENT_PREFIX}{result.confirm_token}"
+        buttons = ((Button(REPLACE_URGENT_LABEL, payload),),)
+        await handlers.send(update, context, Reply(text, buttons))
+        return
     if result.ok and announcement_topics(result, data.service.library):
         count = await data.store.subscriber_count()
         if count:
@@ -253,6 +303,23 @@ async def _report_change(update: Update, context: Context, result: UpdateResult)
     listing = result.problems_file()
     if listing is not None and update.effective_message is not None:
         await update.effective_message.reply_document(listing, filename="problems.txt")
+    if result.ok and result.safety:
+        await _tell_admins_urgent_changed(update, context, result)
+
+
+async def _tell_admins_urgent_changed(
+    update: Update, context: Context, result: UpdateResult
+) -> None:
+    """Every admin hears of a change to the urgent-help text, and the log records it: a stolen
+    admin account must not be able to change it unseen. Admin ids are operators' settings
+    (ADMIN_IDS), not users' data."""
+    assert result.safety is not None
+    user = update.effective_user
+    who = f"admin {user.id}" if user is not None else "an admin"
+    summary = result.safety.summary()
+    logger.warning("Urgent help changed by %s: %s (%s)", who, summary, result.file_name or "reload")
+    for admin_id in sorted(context.bot_data.settings.admin_ids):
+        await _notify(context.bot, admin_id, f"urgent help changed by {who}: {summary}")
 
 
 # --- announcing ------------------------------------------------------------------------------
@@ -260,25 +327,11 @@ async def _report_change(update: Update, context: Context, result: UpdateResult)
 
 async def announce_button(update: Update, context: Context) -> None:
     """The admin pressed "Announce to N subscribers": send the news in the background."""
-    query = update.callback_query
+    ident = await _admin_press(update, context, OFFER_PREFIX)
     chat = update.effective_chat
-    if query is None or chat is None:
+    if ident is None or chat is None:
         return
     data = context.bot_data
-    if query.from_user.id not in data.settings.admin_ids:
-        await handlers.button(update, context)  # forged: the usual "this menu is out of date"
-        return
-    # Answer first, always: until the query is answered the admin's app shows a spinner.
-    try:
-        await query.answer()
-    except BadRequest as error:
-        logger.debug("Could not answer callback query %s: %s", query.id, error)
-    if isinstance(query.message, Message):  # one press only: the button goes
-        try:
-            await query.message.edit_reply_markup(reply_markup=None)
-        except BadRequest as error:
-            logger.debug("Could not remove the announce button: %s", error)
-    ident = (query.data or "").removeprefix(OFFER_PREFIX)
     if not await data.content.announcer.accept(ident):
         await _tell(update, context, EXPIRED_OFFER)
         return

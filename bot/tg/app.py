@@ -254,6 +254,9 @@ def _add_handlers(application: App, admin_ids: frozenset[int]) -> None:
     # 7. buttons and inline mode. The announce button ("a:<id>") first; it checks for admins
     #    itself and gives anyone else the usual stale-menu answer.
     application.add_handler(CallbackQueryHandler(admin.announce_button, pattern=r"^a:"))
+    #    "Replace the urgent-help note" ("u:<token>"): the second press that installs a change
+    #    to the urgent-help text; it too checks for admins itself.
+    application.add_handler(CallbackQueryHandler(admin.confirm_urgent_button, pattern=r"^u:"))
     application.add_handler(CallbackQueryHandler(helpdesk.button, pattern=r"^h(:|$)"))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(InlineQueryHandler(handlers.inline_query))

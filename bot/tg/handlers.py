@@ -367,7 +367,8 @@ async def on_error(update: object, context: Context) -> None:
 async def send(update: Update, context: Context, reply: Reply, *, edit: bool = False) -> None:
     """Record the reply's outcome, then send it: HTML, split below Telegram's limit, buttons
     under the last part. With `edit`, a one-part reply replaces the message whose button was
-    pressed.
+    pressed. The messages in `reply.before` (the urgent-help note) go first, each on its own,
+    and are never edited away.
 
     The outcome is recorded first: statistics count what was asked and answered, whether or not
     Telegram then delivered it.
@@ -382,7 +383,8 @@ async def send(update: Update, context: Context, reply: Reply, *, edit: bool = F
     # it, and turning it (keyboard included) into PTB objects was over a third of the cost of
     # a reply (bench_bot profile). So replies take PTB's request path without that step: the
     # rate limiter, retries and errors (Forbidden, BadRequest, RetryAfter) are all the same.
-    if edit and query is not None and isinstance(query.message, Message) and len(parts) == 1:
+    editable = edit and not reply.before and len(parts) == 1
+    if editable and query is not None and isinstance(query.message, Message):
         edited = _message_data(parts[0], reply, last=True)
         edited.update(chat_id=query.message.chat.id, message_id=query.message.message_id)
         try:
@@ -396,8 +398,10 @@ async def send(update: Update, context: Context, reply: Reply, *, edit: bool = F
             return
     # In groups, answer as a reply, so it is clear whose message is answered.
     quoted = update.message if chat.type != ChatType.PRIVATE else None
-    for index, part in enumerate(parts):
-        data = _message_data(part, reply, last=index == len(parts) - 1)
+    messages = [(part, False) for note in reply.before for part in split_message(note)]
+    messages += [(part, index == len(parts) - 1) for index, part in enumerate(parts)]
+    for index, (part, last) in enumerate(messages):
+        data = _message_data(part, reply, last=last)
         data["chat_id"] = chat.id
         if quoted is not None and index == 0:
             data["reply_parameters"] = json.dumps(
@@ -441,6 +445,7 @@ def _record(update: Update, context: Context, reply: Reply) -> None:
             reply.lang,
             "private" if chat is None or chat.type == ChatType.PRIVATE else "group",
             outcome.question,
+            distress_kind=outcome.distress_kind,
         )
     )
 
