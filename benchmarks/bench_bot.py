@@ -60,8 +60,7 @@ from telegram.request import BaseRequest, RequestData  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.content.loader import load_library  # noqa: E402
-from bot.matching import Matcher  # noqa: E402
-from bot.service import Service  # noqa: E402
+from bot.service import Service, build_matcher  # noqa: E402
 from bot.storage.records import StatsEvent  # noqa: E402
 from bot.storage.store import StatsStore  # noqa: E402
 
@@ -374,7 +373,7 @@ async def start_ours(
     settings = settings_for(folder)
     await save_choices(settings, saved_choices)
     library = load_library(settings.content_dir, settings.seeds_dir)
-    matcher = Matcher.build(library)
+    matcher = build_matcher(library)
     store = CountingStore(settings.database_path, settings.stats_secret)
     application = build_application(settings, Service(library, matcher), store)
     local = localize(application, rate_limit)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from bot.content.loader import load_library  # noqa: E402
 from bot.content.models import Library  # noqa: E402
 from bot.distress import is_distress  # noqa: E402
-from bot.matching import Matcher  # noqa: E402
+from bot.service import build_matcher  # noqa: E402
 
 EVAL_SET = ROOT / "eval" / "dev-questions.yaml"
 SYNTHETIC_SECTIONS = 2000
@@ -104,11 +104,11 @@ def percentile(values: list[float], share: float) -> float:
 def measure(name: str, library: Library, questions: list[str]) -> float:
     """Print build time, memory and latency for one library; return p99 in ms."""
     started = time.perf_counter()
-    matcher = Matcher.build(library)
+    matcher = build_matcher(library)
     build = time.perf_counter() - started
     # Memory is measured on a second build: tracemalloc slows allocation-heavy code down a lot.
     tracemalloc.start()
-    kept = Matcher.build(library)
+    kept = build_matcher(library)
     retained, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     del kept

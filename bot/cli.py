@@ -83,12 +83,12 @@ def cmd_match(args: argparse.Namespace) -> int:
     With --jsonl, read one question per line from stdin and write one JSON object per line.
     Example: python -m bot match "remittance fees"
     """
-    from bot.matching import Matcher
+    from bot.service import build_matcher
 
     library = _load_or_explain(_settings(), sys.stderr)
     if library is None:
         return 1
-    matcher = Matcher.build(library)
+    matcher = build_matcher(library)
     if args.jsonl:
         for line in sys.stdin:
             query = line.rstrip("\n")

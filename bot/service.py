@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from bot import replies
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library, Section, pick
+from bot.distress import is_distress
 from bot.i18n import catalogue, t
 from bot.legal import is_personal_legal_question
 from bot.matching import Matcher, MatchResult
@@ -81,6 +82,11 @@ class _Content:
     matcher: Matcher
 
 
+def build_matcher(library: Library) -> Matcher:
+    """The section matcher of `library`, flagging messages that sound like danger."""
+    return Matcher.build(library, distress=is_distress)
+
+
 class Service:
     """Answers users. Holds the live content; `swap` replaces it atomically."""
 
@@ -93,7 +99,7 @@ class Service:
         event_retention_days: int = 365,
         operator_name: str | None = None,
     ) -> None:
-        self._content = _Content(library, matcher or Matcher.build(library))
+        self._content = _Content(library, matcher or build_matcher(library))
         self.unmatched_retention_days = unmatched_retention_days
         self.event_retention_days = event_retention_days
         self.operator_name = operator_name
@@ -121,7 +127,7 @@ class Service:
 
     def swap(self, library: Library, matcher: Matcher | None = None) -> None:
         """Serve new content. One assignment, so a question sees either the old or the new."""
-        self._content = _Content(library, matcher or Matcher.build(library))
+        self._content = _Content(library, matcher or build_matcher(library))
 
     # --- commands -----------------------------------------------------------------------------
 

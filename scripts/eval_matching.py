@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.content.loader import load_library  # noqa: E402
 from bot.matching import Matcher, MatchResult  # noqa: E402
+from bot.service import build_matcher  # noqa: E402
 
 DEFAULT_EVAL = ROOT / "eval" / "dev-questions.yaml"
 
@@ -121,7 +122,7 @@ def main() -> None:
     parser.add_argument("--scores", action="store_true", help="list every top score")
     args = parser.parse_args()
     items = yaml.safe_load(args.eval.read_text(encoding="utf-8"))
-    matcher = Matcher.build(load_library(args.content, args.seeds))
+    matcher = build_matcher(load_library(args.content, args.seeds))
     print(f"{len(items)} questions from {args.eval}; content languages: {matcher.languages}")
     evaluate(items, matcher, quiet=args.quiet, scores=args.scores)
 

@@ -2,87 +2,53 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
-import bot.distress as distress
-import bot.matching.lexical as lexical
+from bot.content.loader import ContentError, load_library
 from bot.content.models import SUPPORTED_LANGUAGES
+from bot.distress import is_distress
 from bot.lang.data import LanguageDataError, load_language, load_languages
-from bot.lang.text import fold, split_words
+from bot.matching.words import detect_script_language, stem, terms
+from bot.service import build_matcher
 
 LANGS = load_languages()
-
-
-def _all(pick) -> Counter[str]:  # type: ignore[no-untyped-def]
-    return Counter(word for lang in LANGS.values() for word in pick(lang))
 
 
 def test_every_bot_language_has_a_data_folder() -> None:
     assert set(SUPPORTED_LANGUAGES) <= set(LANGS)
 
 
-# --- The cut-over check: the data files hold exactly the tables that were Python literals. ---
+# The tables were Python literals until issue 14; the commit that moved them here proved the
+# files equal them (tests/test_lang.py at 9ceed5b). These check that the code reads the files.
 
 
-def test_stopwords_equal_the_old_literal() -> None:
-    loaded = frozenset(fold(word) for lang in LANGS.values() for word in lang.stopwords)
-    assert loaded == lexical._STOPWORDS
-    assert LANGS["th"].trailing == lexical._THAI_TAIL
+def test_filler_from_the_data_files_is_dropped_before_matching() -> None:
+    for code in ("en", "ru", "tl"):
+        filler = LANGS[code].stopwords[0]
+        assert terms(f"{filler} remittances") == terms("remittances")
 
 
-def test_stems_equal_the_old_literals() -> None:
-    english = LANGS["en"].stems
-    assert english is not None
-    assert dict(english.irregular) == lexical._EN_IRREGULAR
-    assert english.suffixes == lexical._EN_SUFFIXES
-    for code, endings, keep, passes in (
-        ("ru", lexical._RU_ENDINGS, 3, 1),
-        ("bn", lexical._BN_ENDINGS, 2, 2),
-        ("ne", lexical._NE_ENDINGS, 2, 2),
-    ):
-        stems = LANGS[code].stems
-        assert stems is not None
-        assert sorted(stems.endings) == sorted(endings)
-        assert [len(e) for e in stems.endings] == [len(e) for e in endings]
-        assert (stems.keep, stems.passes) == (keep, passes)
+def test_stems_come_from_each_script_s_data() -> None:
+    assert stem("children") == stem("child")  # en irregular forms
+    assert stem("мигрантов") == stem("мигранты")  # ru endings
+    assert stem("শ্রমিকদের") == stem("শ্রমিক")  # bn endings
 
 
-def test_synonyms_equal_the_old_literal() -> None:
-    assert LANGS["en"].synonyms == lexical._SYNONYM_GROUPS
-    assert all(not lang.synonyms for code, lang in LANGS.items() if code != "en")
+def test_vietnamese_letters_from_its_data_make_a_message_vietnamese() -> None:
+    assert "ơ" in LANGS["vi"].letters
+    assert detect_script_language("lương của tôi") == "vi"
+    assert detect_script_language("my salary") == "latin"
 
 
-def test_vietnamese_letters_equal_the_old_test() -> None:
-    letters = set(LANGS["vi"].letters)
-    assert letters == {chr(c) for c in range(0x1EA0, 0x1EFA)} | lexical._VIETNAMESE_LETTERS
-
-
-def test_distress_concepts_equal_the_old_literals() -> None:
-    for concept, text in distress._CONCEPTS.items():
-        loaded = _all(lambda lang, c=concept: lang.distress.concepts.get(c, ()))
-        assert loaded == Counter(split_words(text)), concept
-    known = {c for lang in LANGS.values() for c in lang.distress.concepts}
-    assert known == set(distress._CONCEPTS)
-
-
-def test_distress_word_lists_equal_the_old_literals() -> None:
-    assert frozenset(fold(w) for w in _all(lambda lang: lang.distress.personal)) == (
-        distress._PERSONAL
-    )
-    assert _all(lambda lang: lang.distress.modals) == Counter(split_words(distress._MODALS))
-    assert _all(lambda lang: lang.distress.modals_after) == Counter(
-        split_words(distress._MODALS_AFTER)
-    )
-    assert frozenset(_all(lambda lang: lang.distress.not_typos)) == distress._NOT_TYPOS
-    assert LANGS["th"].distress.segmentation_words == tuple(split_words(distress._THAI_OTHER_WORDS))
-    assert dict(LANGS["vi"].distress.aliases) == distress._ALIASES
-    assert frozenset(LANGS["vi"].distress.markers) == distress._VIETNAMESE_WORDS
-    assert frozenset(LANGS["vi"].distress.homographs) == distress._VI_HOMOGRAPHS
-    assert frozenset(LANGS["tl"].distress.markers) == distress._TAGALOG_WORDS
-    assert frozenset(LANGS["tl"].distress.homographs) == distress._TAGALOG_HOMOGRAPHS
+def test_distress_reads_its_words_from_every_language_file() -> None:
+    known = {concept for lang in LANGS.values() for concept in lang.distress.concepts}
+    assert {"document", "take", "pay", "not", "violence"} <= known
+    for code in SUPPORTED_LANGUAGES:
+        assert LANGS[code].distress.concepts.get("document"), code
+    assert is_distress("my boss took my passport")
+    assert is_distress("majikan ambil paspor saya")
 
 
 # --- A ninth language is one folder. ---
@@ -126,3 +92,38 @@ def test_a_broken_language_file_names_every_problem(tmp_path: Path) -> None:
         "xx/stems.yaml: keep: must be a whole number",
     ):
         assert expected in message
+
+
+# --- Content packs extend the vocabulary without code. ---
+
+DATA = Path(__file__).resolve().parent / "data"
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+MINI = (DATA / "good" / "mini.yaml").read_text(encoding="utf-8")
+
+
+def _pack_with(tmp_path: Path, synonyms: str) -> Path:
+    text = MINI.replace("  version:", f"  synonyms:\n{synonyms}  version:", 1)
+    (tmp_path / "mini.yaml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_pack_s_synonyms_reach_its_content(tmp_path: Path) -> None:
+    plain = build_matcher(load_library(_pack_with(tmp_path, "    en: []\n"), SEEDS))
+    assert plain.match("kiriman charges").answer is None
+    library = load_library(_pack_with(tmp_path, "    en: [kiriman remittances]\n"), SEEDS)
+    assert library.synonym_groups == (("kiriman", "remittances"),)
+    assert build_matcher(library).match("kiriman charges").answer == "mini-remittances"
+
+
+@pytest.mark.parametrize(
+    ("synonyms", "problem"),
+    [
+        ("    xx: [a b]\n", "'xx' is not a supported language"),
+        ("    en: [padala]\n", "'padala' needs two or more words"),
+        ("    en: padala remittances\n", "must be a list of word groups"),
+    ],
+)
+def test_a_pack_s_bad_synonyms_are_named(tmp_path: Path, synonyms: str, problem: str) -> None:
+    with pytest.raises(ContentError) as raised:
+        load_library(_pack_with(tmp_path, synonyms), SEEDS)
+    assert problem in str(raised.value)

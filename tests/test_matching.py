@@ -8,7 +8,7 @@ import pytest
 
 from bot.content.loader import load_library
 from bot.content.models import Library, Pack, Section
-from bot.distress import words
+from bot.lang.text import words
 from bot.matching.lexical import (
     DISTRESS_SECTION_BOOST,
     NONE_BELOW,
@@ -17,10 +17,9 @@ from bot.matching.lexical import (
     MatchResult,
     _score_index,
     decide,
-    detect_script_language,
-    spelled_terms,
-    terms,
 )
+from bot.matching.words import detect_script_language, spelled_terms, terms
+from bot.service import build_matcher as matcher_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -238,7 +237,7 @@ def build_matcher(urgent_sections: tuple[str, ...] = ()) -> Matcher:
         sections=SECTIONS,
         urgent_sections=urgent_sections,
     )
-    return Matcher.build(Library((pack,)))
+    return matcher_of(Library((pack,)))
 
 
 @pytest.fixture(scope="module")
@@ -574,7 +573,7 @@ def test_every_shipped_title_finds_its_section() -> None:
     from bot.content.loader import load_library
 
     library = load_library(ROOT / "content", ROOT / "seeds")
-    matcher = Matcher.build(library)
+    matcher = matcher_of(library)
     for shipped in library.sections:
         result = matcher.match(shipped.title["en"])
         assert result.answer == shipped.id, (shipped.title["en"], result)
@@ -586,7 +585,7 @@ def test_a_long_chatty_thai_question_is_read_to_its_end() -> None:
     # MAX_QUERY_WORDS words, and most of them unknown to the content.
     from bot.content.loader import load_library
 
-    matcher = Matcher.build(load_library(ROOT / "content", ROOT / "seeds"))
+    matcher = matcher_of(load_library(ROOT / "content", ROOT / "seeds"))
     question = (
         "สวัสดีค่ะ ฉันทำงานเป็นแม่บ้านที่ฮ่องกงมาห้าปีแล้วและมีลูกสองคนอยู่ที่บ้าน "
         "อยากรู้ว่าที่ประชุมพูดอะไรเกี่ยวกับค่าธรรมเนียมการส่งเงินกลับบ้านบ้าง"
@@ -597,6 +596,6 @@ def test_a_long_chatty_thai_question_is_read_to_its_end() -> None:
 def test_english_words_from_an_english_user_stay_english() -> None:
     """Taglish content must not pull a plain English question into Tagalog."""
     root = Path(__file__).resolve().parent.parent
-    real = Matcher.build(load_library(root / "content", root / "seeds"))
+    real = matcher_of(load_library(root / "content", root / "seeds"))
     assert real.match("border control", "en").lang == "en"
     assert real.match("paspor saya ditahan majikan", "en").lang == "id"

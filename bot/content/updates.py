@@ -39,8 +39,7 @@ from pathlib import Path
 
 from bot.content.loader import build_library, read_content_dir
 from bot.content.models import Library, Pack
-from bot.matching import Matcher
-from bot.service import Service
+from bot.service import Service, build_matcher
 
 log = logging.getLogger("bot.content.updates")
 
@@ -369,7 +368,7 @@ class ContentManager:
             return UpdateResult(False, name, [str(problem) for problem in problems])
         library = self._keep_load_times(library, files)
         try:
-            matcher = Matcher.build(library)
+            matcher = build_matcher(library)
         except Exception as error:  # the content must never go live without a working index
             log.exception("content: building the matcher failed")
             return UpdateResult(
