@@ -230,8 +230,13 @@ class Service:
 
     # --- free text ----------------------------------------------------------------------------
 
-    def ask(self, text: str, lang: str) -> Reply:
-        """Answer a free-text question: a section, a choice of sections, or an honest no."""
+    def ask(self, text: str, lang: str, *, chosen: bool = False) -> Reply:
+        """Answer a free-text question: a section, a choice of sections, or an honest no.
+
+        `lang` is the user's language; `chosen` says they picked it with /language (then every
+        reply is in it), rather than it being their app's (then the reply is in the language
+        the message is written in).
+        """
         content = self._content
         question = text.strip()[:MAX_QUESTION_CHARS]
         if not question:
@@ -241,7 +246,7 @@ class Service:
                 lang=lang,
             )
         result = content.matcher.match(question, lang)
-        reply_lang = self._reply_language(result, lang)
+        reply_lang = self._reply_language(result, lang, chosen=chosen)
         urgent = replies.urgent_help(content.library, reply_lang) if result.distress else ""
         # Before the topic: the document cannot say what the law allows where they are.
         legal = (
@@ -281,15 +286,23 @@ class Service:
             reply_lang,
         )
 
-    def _reply_language(self, result: MatchResult, lang: str) -> str:
-        """Answer in the language of the question when it is clearly another supported one."""
-        # An English question from a user with another setting still gets their language:
-        # English words are common in every language's messages ("visa", "remittance"), so they
-        # prove little, and the English original is one tap away ("Show in English").
-        clearly_other = result.lang not in (lang, DEFAULT_LANGUAGE)
-        if clearly_other and result.lang in SUPPORTED_LANGUAGES and result.decision != "none":
+    def _reply_language(self, result: MatchResult, lang: str, *, chosen: bool = False) -> str:
+        """The language a free-text message is answered in.
+
+        A user who chose a language with /language gets it, unless the question is clearly in
+        another supported language and is answered: English words are common in every
+        language's messages ("visa", "remittance"), so an English question keeps the choice,
+        and the English original is one tap away ("Show in English"). Anyone else is answered
+        in the language the message is written in, as the matcher read it (Taglish is Tagalog,
+        "ami ki korbo" Bengali), urgent help and "I can't answer that" too; in their app's
+        language when the message does not tell (emoji, a number).
+        """
+        if result.lang not in SUPPORTED_LANGUAGES:
+            return lang
+        if not chosen:
             return result.lang
-        return lang
+        clearly_other = result.lang not in (lang, DEFAULT_LANGUAGE)
+        return result.lang if clearly_other and result.decision != "none" else lang
 
     def inline(self, query: str, lang: str, limit: int = 10) -> list[InlineResult]:
         """Sections to offer in inline mode (`@bot remittances`): matches, or every topic."""

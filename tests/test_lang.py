@@ -10,8 +10,10 @@ from bot.content.loader import ContentError, load_library
 from bot.content.models import SUPPORTED_LANGUAGES
 from bot.distress import is_distress
 from bot.lang.data import LanguageDataError, load_language, load_languages
+from bot.lang.identify import LatinReader
 from bot.matching.words import detect_script_language, stem, terms
-from bot.service import build_matcher
+from bot.replies import escape
+from bot.service import Service, build_matcher
 
 LANGS = load_languages()
 
@@ -127,3 +129,103 @@ def test_a_pack_s_bad_synonyms_are_named(tmp_path: Path, synonyms: str, problem:
     with pytest.raises(ContentError) as raised:
         load_library(_pack_with(tmp_path, synonyms), SEEDS)
     assert problem in str(raised.value)
+
+
+# --- Language as people write it: the reply is in the language of the message. ---
+
+READER = LatinReader(LANGS)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # Code-switched: the function words say the language, the English words the topic.
+        ("ano ba ang sinabi nila tungkol sa remittance fees?", "tl"),
+        ("yung agency namin kinuha yung passport, ano sabi ng document?", "tl"),
+        ("apa kata dokumen ini soal recruitment fees yang mahal?", "id"),
+        ("gimana sih aturan visa kerja buat migrant workers?", "id"),
+        ("tai lieu noi gi ve lao dong nu vay?", "vi"),
+        # Romanised: Bengali, Nepali, Russian, Thai typed in Latin letters.
+        ("probashi sromik der odhikar niye ki bola ache?", "bn"),
+        ("nepali kamdar ko adhikar barema k bhaneko cha?", "ne"),
+        ("chto govoryat o pravakh migrantov i ikh semey?", "ru"),
+        ("sitthi khong raengngan mee arai bang krub", "th"),
+        # No topic at all.
+        ("kal abohawa kemon hobe bhai?", "bn"),
+        ("bukas ba ang opisina ninyo sa linggo?", "tl"),
+        ("besok cuaca di jakarta bagaimana ya?", "id"),
+        ("what time is it in doha right now?", "en"),
+    ],
+)
+def test_the_language_of_a_latin_script_message_is_told_by_its_words(
+    message: str, expected: str
+) -> None:
+    assert READER.identify(message) == expected
+
+
+@pytest.mark.parametrize("message", ["visa", "ok", "🙏", "2017", "asean iom unhcr"])
+def test_a_message_without_telling_words_has_no_language(message: str) -> None:
+    assert READER.identify(message) is None
+
+
+def test_romanised_text_is_read_back_into_its_script() -> None:
+    native, other = READER.read("chto govoryat pro zarplatu migrantov", "ru")
+    assert native.split() == ["говорят", "зарплату", "мигрантов"]
+    assert other == ""
+    native, other = READER.read("probashi der taka pathano niye ki bolse recruitment", "bn")
+    assert {"প্রবাসী", "টাকা", "পাঠানো"} <= set(native.split())
+    assert other == "recruitment"  # an English word in the sentence, matched in English
+
+
+@pytest.mark.parametrize(
+    ("message", "expected_lang", "section"),
+    [
+        ("ano ba ang sinabi nila tungkol sa remittance fees?", "tl", "contributions"),
+        ("apa kata dokumen ini soal human trafficking?", "id", "trafficking"),
+        ("probashi der taka pathanor khoroch niye ki bola ache?", "bn", "contributions"),
+        ("aprawasi ko adhikar barema k bhaneko cha?", "ne", "human-rights"),
+        ("chto skazano pro torgovlyu lyudmi?", "ru", "trafficking"),
+        ("song ngern klub baan paeng mak krub", "th", "contributions"),
+    ],
+)
+def test_mixed_and_romanised_questions_are_answered_in_their_language(
+    service: Service, message: str, expected_lang: str, section: str
+) -> None:
+    reply = service.ask(message, "en")  # the app says English; nobody chose a language
+    assert reply.lang == expected_lang
+    assert reply.outcome is not None
+    assert reply.outcome.section_id == section
+    title = service.library.section(section).title  # type: ignore[union-attr]
+    assert escape(title[expected_lang]) in reply.text  # in that language's own script
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("what time does the embassy in doha open?", "en"),
+        ("anong oras po nagbubukas ang embassy sa doha?", "tl"),
+        ("jam berapa kedutaan di doha buka ya?", "id"),
+        ("dai su quan o doha mo cua luc may gio vay?", "vi"),
+        ("Во сколько открывается посольство в Дохе?", "ru"),
+        ("দোহায় দূতাবাস কখন খোলে?", "bn"),
+        ("दोहामा दूतावास कति बजे खुल्छ?", "ne"),
+        ("สถานทูตที่โดฮาเปิดกี่โมง", "th"),
+        ("dohate dutabash kokhon khole bhai, jano ki?", "bn"),
+        ("doha ma dutawas kati baje khulcha hajur?", "ne"),
+    ],
+)
+def test_a_message_with_no_topic_is_answered_in_its_language(
+    service: Service, message: str, expected: str
+) -> None:
+    reply = service.ask(message, "ru")  # the app says Russian; nobody chose a language
+    assert reply.lang == expected
+
+
+def test_a_chosen_language_keeps_an_english_question_and_yields_to_another() -> None:
+    library = load_library(Path(__file__).resolve().parent.parent / "content", SEEDS)
+    service = Service(library, build_matcher(library))
+    question = "what did they say about remittance fees?"
+    assert service.ask(question, "ru", chosen=True).lang == "ru"
+    assert service.ask(question, "ru").lang == "en"  # Russian only as the app's language
+    taglish = "ano ba ang sinabi nila tungkol sa remittance fees?"
+    assert service.ask(taglish, "ru", chosen=True).lang == "tl"

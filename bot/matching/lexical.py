@@ -52,6 +52,7 @@ from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library, S
 from bot.lang.text import is_thai
 from bot.matching.words import (
     LATIN_LANGUAGES,
+    LATIN_READER,
     PAIRED,
     SYNONYM_GROUPS,
     SYNONYMS,
@@ -495,6 +496,37 @@ class Matcher:
 
     def _score(self, query: str, hint: str) -> _Scored:
         script = detect_script_language(query)
+        # The language the message is written in, told by its function words ("ng", "yung";
+        # "ki", "ache"): a code-switched or romanised message is answered in it.
+        spoken = LATIN_READER.identify(query) if script == "latin" else None
+        if spoken is not None and LATIN_READER.is_romanised(spoken):
+            return self._score_romanised(query, spoken)
+        english = None
+        if spoken is not None and spoken != DEFAULT_LANGUAGE:
+            # English words in an Indonesian, Tagalog or Vietnamese sentence: English content
+            # may match them once the sentence's own function words are set aside.
+            english = _query_words(LATIN_READER.read(query, spoken)[1])
+        best = self._score_script(query, hint, script, english)
+        return best if spoken is None else _Scored(spoken, best.scores)
+
+    def _score_romanised(self, query: str, spoken: str) -> _Scored:
+        """Bengali, Nepali, Russian or Thai typed in Latin letters: read back into its script
+        and matched in that language; English words in it may still match in English."""
+        native, other = LATIN_READER.read(query, spoken)
+        scores: dict[int, float] = {}
+        if spoken in self._indexes:
+            scores = _score_index(self._indexes[spoken], _query_words(f"{native} {other}"))
+        top = max(scores.values(), default=0.0)
+        if DEFAULT_LANGUAGE in self._indexes and other:
+            beat = top * LANGUAGE_MARGIN
+            english = _score_index(self._indexes[DEFAULT_LANGUAGE], _query_words(other), beat)
+            if max(english.values(), default=0.0) > beat:
+                scores = english
+        return _Scored(spoken, scores)
+
+    def _score_script(
+        self, query: str, hint: str, script: str | None, english: list[str] | None = None
+    ) -> _Scored:
         # Vietnamese letters in a library without Vietnamese: Latin text like any other.
         if script == "latin" or (script == "vi" and "vi" not in self._indexes):
             langs = [code for code in LATIN_LANGUAGES if code in self._indexes]
@@ -518,7 +550,10 @@ class Matcher:
         # The user's language first, then English: a later language must do clearly better.
         for code in sorted(langs, key=lambda code: (code != hint, code != DEFAULT_LANGUAGE)):
             beat = best_top * LANGUAGE_MARGIN
-            scores = _score_index(self._indexes[code], paired if code in PAIRED else words, beat)
+            found = paired if code in PAIRED else words
+            if code == DEFAULT_LANGUAGE and english:
+                found = english
+            scores = _score_index(self._indexes[code], found, beat)
             top = max(scores.values(), default=0.0)
             if top > beat and top > 0:
                 best, best_top = _Scored(code, scores), top

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from bot.content.models import DEFAULT_LANGUAGE
 from bot.lang.data import Language, Stems, load_languages
+from bot.lang.identify import LatinReader
 from bot.lang.text import (
     LATIN,
     SCRIPT_BLOCKS,
@@ -33,6 +34,8 @@ from bot.lang.text import (
 )
 
 LANGUAGES: Mapping[str, Language] = load_languages()
+# Tells the language of a Latin-script message and reads romanised text into its script.
+LATIN_READER = LatinReader(LANGUAGES)
 
 # Thai is indexed as overlapping pieces of this many letters (see bot.lang.text.thai_pieces): a
 # word list good enough to cut it into words would be a large dependency, and IDF makes the

@@ -203,8 +203,8 @@ async def question(update: Update, context: Context) -> None:
     text = message.text
     if message.chat.type != ChatType.PRIVATE:  # "@bot what about remittances?"
         text = _without_mention(text, context.bot.username)
-    lang = await _language(update, context)
-    await send(update, context, context.bot_data.service.ask(text, lang))
+    lang, chosen = await _language_choice(update, context)
+    await send(update, context, context.bot_data.service.ask(text, lang, chosen=chosen))
 
 
 async def button(update: Update, context: Context) -> None:
@@ -482,12 +482,19 @@ def _record(update: Update, context: Context, reply: Reply) -> None:
 
 async def _language(update: Update, context: Context) -> str:
     """The user's chosen language, else Telegram's language_code if we speak it, else English."""
+    return (await _language_choice(update, context))[0]
+
+
+async def _language_choice(update: Update, context: Context) -> tuple[str, bool]:
+    """The user's language (as `_language`) and whether they chose it with /language."""
     user = update.effective_user
     if user is None:
-        return DEFAULT_LANGUAGE
+        return DEFAULT_LANGUAGE, False
     store = context.bot_data.store
     chosen = await store.get_language(store.user_key(user.id))
-    return chosen if chosen in SUPPORTED_LANGUAGES else supported(user.language_code)
+    if chosen in SUPPORTED_LANGUAGES:
+        return chosen, True
+    return supported(user.language_code), False
 
 
 def _notice(text: str, lang: str) -> Reply:
