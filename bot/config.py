@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.content.models import SUPPORTED_LANGUAGES
+from bot.helpdesk import HelpdeskConfig
+
 # Named defaults, so the table in the README and `.env.example` have one source to check against.
 DEFAULT_CONTENT_DIR = Path("content")
 DEFAULT_SEEDS_DIR = Path("seeds")
@@ -55,6 +58,11 @@ class Settings:
     log_level: str = DEFAULT_LOG_LEVEL
     # Who runs this bot, named in /about (an NGO, a union...); unset: /about names nobody.
     operator_name: str | None = None
+    # Talk to a person (bot/helpdesk.py): off unless HELPDESK_CHAT_ID is set.
+    helpdesk_chat_id: int | None = None
+    helpdesk_name: str | None = None
+    helpdesk_hours: str | None = None
+    helpdesk_languages: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -70,6 +78,7 @@ class Settings:
                 "BOT_TOKEN does not look like a bot token (expected digits, a colon and about "
                 "35 letters, digits, '-' or '_'); copy it again from @BotFather"
             )
+        desk = _helpdesk(env)
         return cls(
             bot_token=token,
             admin_ids=_admin_ids(env.get("ADMIN_IDS", "")),
@@ -89,6 +98,10 @@ class Settings:
             port=_port(env.get("PORT")),
             log_level=_log_level(env.get("LOG_LEVEL", DEFAULT_LOG_LEVEL)),
             operator_name=_operator_name(env.get("OPERATOR_NAME")),
+            helpdesk_chat_id=desk.chat_id if desk else None,
+            helpdesk_name=desk.name if desk else None,
+            helpdesk_hours=desk.hours if desk else None,
+            helpdesk_languages=desk.languages if desk else (),
         )
 
     def require_token(self) -> str:
@@ -99,6 +112,15 @@ class Settings:
                 "(or try the bot offline with `python -m bot console`)"
             )
         return self.bot_token
+
+    @property
+    def helpdesk(self) -> HelpdeskConfig | None:
+        """The help desk's configuration, or None when HELPDESK_CHAT_ID is not set (off)."""
+        if self.helpdesk_chat_id is None or self.helpdesk_name is None:
+            return None
+        return HelpdeskConfig(
+            self.helpdesk_chat_id, self.helpdesk_name, self.helpdesk_hours, self.helpdesk_languages
+        )
 
     @property
     def webhook_path(self) -> str:
@@ -125,6 +147,36 @@ def _admin_ids(raw: str) -> frozenset[int]:
             )
         ids.add(int(entry))
     return frozenset(ids)
+
+
+def _helpdesk(env: Mapping[str, str]) -> HelpdeskConfig | None:
+    """HELPDESK_*: a group's numeric chat id, the name people see, optional hours and languages."""
+    raw_id = env.get("HELPDESK_CHAT_ID")
+    if raw_id is None:
+        return None
+    if not re.fullmatch(r"-?[0-9]{1,20}", raw_id):
+        raise ConfigError(
+            f"HELPDESK_CHAT_ID: {raw_id!r} is not a numeric Telegram chat id (a group's id is "
+            "negative, e.g. -1001234567890; see the README's help desk set-up)"
+        )
+    name = env.get("HELPDESK_NAME")
+    if name is None:
+        raise ConfigError(
+            "HELPDESK_NAME is not set: people see this name when they talk to the help desk "
+            "(e.g. 'Migrant Help Desk, Bangkok')"
+        )
+    languages = [code.strip().lower() for code in env.get("HELPDESK_LANGUAGES", "").split(",")]
+    unknown = [code for code in languages if code and code not in SUPPORTED_LANGUAGES]
+    if unknown:
+        raise ConfigError(
+            f"HELPDESK_LANGUAGES: {unknown[0]!r} is not one of {', '.join(SUPPORTED_LANGUAGES)}"
+        )
+    return HelpdeskConfig(
+        int(raw_id),
+        name,
+        env.get("HELPDESK_HOURS"),
+        tuple(dict.fromkeys(code for code in languages if code)),
+    )
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

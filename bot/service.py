@@ -3,10 +3,10 @@
 Input is a command, a free-text message or a button payload plus the user's language; output is
 a Reply. Nothing here knows about Telegram, SQLite or the terminal.
 
-Languages: every reply is in the user's language (their choice, else their app's), with one
-exception: a question clearly written in another supported language is answered in that one, and
-the buttons under that answer stay in it (their payloads name it, `k:<id>:<lang>`). A question in
-English keeps the user's language; see `Service._reply_language` for why.
+Languages: commands and buttons answer in the user's language (their choice, else their app's).
+A free-text message is answered in the language it is written in, unless the user chose one;
+see `Service._reply_language`. The buttons under an answer in another language stay in it
+(their payloads name it, `k:<id>:<lang>`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from bot import replies
+from bot import helpdesk, replies
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library, Section, pick
 from bot.distress import is_distress
 from bot.i18n import catalogue, t
@@ -49,6 +49,8 @@ USER_COMMANDS: tuple[Command, ...] = (
     Command("subscribe", "cmd_subscribe"),
     Command("unsubscribe", "cmd_unsubscribe"),
 )
+# Shown (in the menu and /help) only while the help desk is on.
+HELPDESK_COMMANDS: tuple[Command, ...] = (Command("human", "cmd_human"), Command("end", "cmd_end"))
 
 # Which view of a section each payload prefix opens.
 _VIEWS: dict[str, Callable[[Section, Library, str], tuple[str, Sequence[Row]]]] = {
@@ -103,6 +105,9 @@ class Service:
         self.unmatched_retention_days = unmatched_retention_days
         self.event_retention_days = event_retention_days
         self.operator_name = operator_name
+        # Set by the Telegram front end once the caseworkers' group passed its check: then
+        # urgent-help and "can't answer" replies offer "Talk to a person" (bot/helpdesk.py).
+        self.helpdesk: helpdesk.HelpdeskConfig | None = None
 
     @classmethod
     def configured(cls, library: Library, settings: Settings) -> Service:
@@ -160,12 +165,15 @@ class Service:
             f"/{command.name} - {escape(t(command.description_key, lang))}"
             for command in USER_COMMANDS
         ]
+        if self.helpdesk is not None:
+            lines.append(helpdesk.help_line(self.helpdesk, lang))
         text = join("\n".join(lines), escape(t("help_footer", lang)))
         return Reply(text, (replies.menu_row(lang),), lang=lang)
 
     def commands(self, lang: str) -> list[tuple[str, str]]:
         """(command, description) pairs for Telegram's command menu."""
-        return [(command.name, t(command.description_key, lang)) for command in USER_COMMANDS]
+        commands = USER_COMMANDS + (HELPDESK_COMMANDS if self.helpdesk is not None else ())
+        return [(command.name, t(command.description_key, lang)) for command in commands]
 
     def about(self, lang: str) -> Reply:
         """/about: the source document(s) behind the content, what happened next, and who
@@ -201,6 +209,8 @@ class Service:
             unmatched_days=self.unmatched_retention_days,
             event_days=self.event_retention_days,
         )
+        if self.helpdesk is not None:
+            text = join(text, t("helpdesk_privacy", lang, days=helpdesk.IDLE_DAYS))
         return Reply(text, (replies.menu_row(lang),), lang=lang)
 
     def language_menu(self, lang: str) -> Reply:
@@ -233,9 +243,8 @@ class Service:
     def ask(self, text: str, lang: str, *, chosen: bool = False) -> Reply:
         """Answer a free-text question: a section, a choice of sections, or an honest no.
 
-        `lang` is the user's language; `chosen` says they picked it with /language (then every
-        reply is in it), rather than it being their app's (then the reply is in the language
-        the message is written in).
+        `lang` is the user's language; `chosen` says they picked it with /language rather than
+        it being their app's (see `_reply_language`).
         """
         content = self._content
         question = text.strip()[:MAX_QUESTION_CHARS]
@@ -256,13 +265,15 @@ class Service:
         )
         urgent = join(urgent, legal)
         score = result.candidates[0].score if result.candidates else 0.0
+        # "Talk to a person" under urgent help and under "can't answer" (when the desk is on).
+        offer = self._offer(reply_lang) if urgent else ()
         if result.decision == "answer" and result.answer is not None:
             section = content.library.section(result.answer)
             if section is not None:
                 body, buttons = replies.section_summary(section, content.library, reply_lang)
                 return Reply(
                     join(urgent, body),
-                    _pinned(buttons, reply_lang) if reply_lang != lang else tuple(buttons),
+                    (*offer, *(_pinned(buttons, reply_lang) if reply_lang != lang else buttons)),
                     Outcome("text", section.id, "answer", score),
                     reply_lang,
                 )
@@ -275,16 +286,20 @@ class Service:
                 rows = _pinned(rows, reply_lang)
             return Reply(
                 join(urgent, escape(t("clarify", reply_lang))),
-                (*rows, replies.menu_row(reply_lang)),
+                (*rows, *offer, replies.menu_row(reply_lang)),
                 Outcome("text", None, "clarify", score, question),
                 reply_lang,
             )
         return Reply(
             join(urgent, escape(t("no_answer", reply_lang))),
-            replies.menu_buttons(content.library, reply_lang),
+            (*self._offer(reply_lang), *replies.menu_buttons(content.library, reply_lang)),
             Outcome("text", None, "none", score, question),
             reply_lang,
         )
+
+    def _offer(self, lang: str) -> tuple[Row, ...]:
+        """The 'Talk to a person' row, or nothing when the help desk is off."""
+        return (helpdesk.offer_row(lang),) if self.helpdesk is not None else ()
 
     def _reply_language(self, result: MatchResult, lang: str, *, chosen: bool = False) -> str:
         """The language a free-text message is answered in.

@@ -147,6 +147,8 @@ class Call:
     files: dict[str, tuple[str | None, bytes]] = field(default_factory=dict)
     fault: Fault | None = None
     at: float = field(default_factory=time.monotonic)
+    #: What the fake answered (e.g. the message it "sent"), once it has answered.
+    result: Any = None
 
     @property
     def ok(self) -> bool:
@@ -191,6 +193,8 @@ class FakeBotApi:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._chat_types: dict[int, str] = {}
+        #: What getChat answers, by chat id (unknown ids get 400 "chat not found").
+        self.chats: dict[int, dict[str, Any]] = {}
         self._faults: dict[str, list[Fault]] = {}
         #: Chats that blocked the bot: every call about one of them fails with 403, as on Telegram.
         self.blocked_chats: set[int] = set()
@@ -411,7 +415,8 @@ class FakeBotApi:
             fault = Fault.error(403, "Forbidden: bot was blocked by the user")
         if fault is None and (new_id := self.migrated_chats.get(_chat_id(params) or 0)):
             fault = Fault.chat_migrated(new_id)
-        await self._record(Call(method, params, files, fault))
+        call = Call(method, params, files, fault)
+        await self._record(call)
 
         if fault is not None and fault.kind == "delay":
             await asyncio.sleep(fault.seconds)
@@ -433,6 +438,9 @@ class FakeBotApi:
             result = await handler(self, params, files)
         except _BadRequest as exc:
             return _error(400, f"Bad Request: {exc}")
+        async with self._changed:
+            call.result = result
+            self._changed.notify_all()
         return web.json_response({"ok": True, "result": result})
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
@@ -498,6 +506,12 @@ class FakeBotApi:
         document = {"file_id": "sent-doc", "file_unique_id": "u-sent-doc", "file_name": name}
         return self._bot_message(params, document=document)
 
+    async def _get_chat(self, params: dict[str, Any], files: Any) -> Any:
+        chat = self.chats.get(_chat_id(params) or 0)
+        if chat is None:
+            raise _BadRequest("chat not found")
+        return chat
+
     async def _get_file(self, params: dict[str, Any], files: Any) -> Any:
         file_id = params.get("file_id", "")
         if file_id not in self.files:
@@ -526,6 +540,7 @@ class FakeBotApi:
         "sendPhoto": _send_photo,
         "sendDocument": _send_document,
         "getFile": _get_file,
+        "getChat": _get_chat,
         "close": _true,
     }
 
@@ -562,6 +577,8 @@ class FakeBotApi:
         }
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+        if params.get("caption"):
+            message["caption"] = params["caption"]
         return message
 
 

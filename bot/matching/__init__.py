@@ -1,4 +1,4 @@
-"""Matching free text to sections: `Matcher.build(library)`, `matcher.match(query, lang)`.
+"""Matching free text to sections: `Matcher.build(library, distress=...)`, `matcher.match(...)`.
 
 The lexical matcher (rapidfuzz over the content's words and phrases) lives in
 `bot.matching.lexical`; this package is the one import other modules use.

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
+from bot.storage import cases
 from bot.storage.records import SchemaTooNew
 
 # Named migrations, applied in order at open(), each in one transaction with its record in
@@ -97,6 +98,7 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             ) WITHOUT ROWID""",
         ),
     ),
+    cases.MIGRATION,  # the help desk's open cases (bot/storage/cases.py)
 )
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in MIGRATIONS)
 

@@ -8,11 +8,12 @@ module with a class that satisfies `Storage`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
+from bot.helpdesk import Case, CaseTimes, CloseReason
 from bot.storage.records import Announcement, RetentionResult, StatsEvent, StatsReport
 
 
@@ -67,8 +68,35 @@ class ForgetPort(Protocol):
     async def apply_retention(self, now: datetime | None = None) -> RetentionResult: ...
 
 
+class CasesPort(Protocol):
+    """The help desk's open cases and their message-id pairs (bot/storage/cases.py)."""
+
+    def now(self) -> int: ...
+    async def load(self) -> None: ...
+    async def case_number(self, chat_id: int) -> int | None: ...
+    async def open_count(self) -> int: ...
+    async def open_case(self, chat_id: int, lang: str) -> Case | Literal["exists", "full"]: ...
+    async def get(self, number: int) -> Case | None: ...
+    async def all_open(self) -> list[Case]: ...
+    async def by_group_message(self, group_message_id: int) -> tuple[Case, int | None] | None: ...
+    async def group_message_for(self, number: int, user_message_id: int) -> int | None: ...
+    async def add_messages(
+        self,
+        number: int,
+        pairs: Iterable[tuple[int | None, int | None]],
+        *,
+        side: Literal["user", "desk"] | None = None,
+        media: bool = False,
+    ) -> None: ...
+    async def close(self, number: int, reason: CloseReason) -> Case | None: ...
+    async def times(self, since: int | None) -> list[CaseTimes]: ...
+
+
 class Storage(EventsPort, LanguagesPort, SubscribersPort, AnnouncementsPort, ForgetPort, Protocol):
     """Everything the bot stores, with its lifecycle and user keys."""
+
+    @property
+    def cases(self) -> CasesPort: ...
 
     @property
     def path(self) -> Path: ...

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from bot.storage.cases import CaseStore
 from bot.storage.connection import DEFAULT_BUSY_TIMEOUT, Database
 from bot.storage.events import (
     DEFAULT_BATCH_SIZE,
@@ -104,6 +105,7 @@ class StatsStore:
         self.languages = LanguageTable(self.database)
         self.subscriptions = Subscribers(self.database)
         self.announcements = Announcements(self.database)
+        self.cases = CaseStore(self.database, clock)  # the help desk's open cases
         self.forgetting = Forgetting(
             self.database,
             self.events,

@@ -45,7 +45,7 @@ from bot.service import USER_COMMANDS, Service
 from bot.storage.ports import Storage
 from bot.storage.records import StatsError
 from bot.storage.store import StatsStore
-from bot.tg import admin, handlers
+from bot.tg import admin, handlers, helpdesk
 from bot.tg.errors import ReadableUpdatesRequest, configure_logging, quiet_url_loggers
 from bot.tg.handlers import BotData, Context
 
@@ -162,6 +162,8 @@ def build_application(
         ContentManager(settings.content_dir, settings.seeds_dir, service),
         Announcer(store, admin.announcement_sender(application.bot, store), pace=pace),
     )
+    # Talk to a person: on only once the caseworkers' group passes its check in _post_init.
+    application.bot_data.helpdesk = helpdesk.HelpDesk(settings.helpdesk, store.cases)
     _add_handlers(application, settings.admin_ids)
     return application
 
@@ -186,10 +188,30 @@ def _add_handlers(application: App, admin_ids: frozenset[int]) -> None:
         group=-2,
     )
 
+    # Group -1, the help desk (bot/tg/helpdesk.py); each does nothing while the desk is off.
+    #   /forget first closes the person's case, then goes on to /forget in group 0. A message
+    #   from a person with an open case goes to the caseworkers' group and stops here; so does
+    #   everything in that group (replies to cases, /cases, /close): the bot answers nothing
+    #   else there. Other messages go on to group 0.
+    application.add_handler(CommandHandler("forget", helpdesk.close_before_forget), group=-1)
+    application.add_handler(
+        MessageHandler(
+            private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, helpdesk.person_message
+        ),
+        group=-1,
+    )
+    application.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & ~filters.StatusUpdate.ALL, helpdesk.desk_message),
+        group=-1,
+    )
+
     # Group 0, first match wins:
     # 1. user commands; in groups "/cmd" and "/cmd@this_bot", not "/cmd@other_bot".
     for name, callback in USER_COMMAND_CALLBACKS.items():
         application.add_handler(CommandHandler(name, callback))
+    #    The help desk's commands for people (they say so when the desk is off).
+    application.add_handler(CommandHandler("human", helpdesk.human))
+    application.add_handler(CommandHandler("end", helpdesk.end))
     # 2. admin commands; anyone else falls through to 3 and gets the unknown-command answer.
     #    Content changes do not block: questions arriving while the new content is checked are
     #    answered meanwhile (from the old content until the swap).
@@ -218,6 +240,7 @@ def _add_handlers(application: App, admin_ids: frozenset[int]) -> None:
     # 7. buttons and inline mode. The announce button ("a:<id>") first; it checks for admins
     #    itself and gives anyone else the usual stale-menu answer.
     application.add_handler(CallbackQueryHandler(admin.announce_button, pattern=r"^a:"))
+    application.add_handler(CallbackQueryHandler(helpdesk.button, pattern=r"^h(:|$)"))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(InlineQueryHandler(handlers.inline_query))
     application.add_handler(ChosenInlineResultHandler(handlers.inline_chosen))
@@ -229,6 +252,10 @@ async def _post_init(application: App) -> None:
     """Open the statistics, resume interrupted announcements, publish the command menu."""
     data = application.bot_data
     await data.store.open()
+    # The help desk checks its group (getChat) before the command menu, which lists /human
+    # only when it is on.
+    if await data.helpdesk.start(application.bot):
+        data.service.helpdesk = data.helpdesk.config
     # In the background: the bot answers meanwhile (ContentDesk.close stops it at shutdown).
     data.content.start(
         admin.resume_announcements(application.bot, data), name="admin-announce-resume"
@@ -247,6 +274,7 @@ async def _post_shutdown(application: App) -> None:
     """Stop announcing (if `serve` did not), write the statistics still queued, close the
     database."""
     await application.bot_data.content.close()
+    await application.bot_data.helpdesk.stop()
     await application.bot_data.store.close()
 
 

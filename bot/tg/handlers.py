@@ -41,8 +41,9 @@ from bot.service import Service
 from bot.storage.ports import Storage
 from bot.storage.records import StatsEvent, StatsUnavailable
 
-if TYPE_CHECKING:  # admin.py imports this module
+if TYPE_CHECKING:  # admin.py and helpdesk.py import this module
     from bot.tg.admin import ContentDesk
+    from bot.tg.helpdesk import HelpDesk
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ class BotData:
     store: Storage
     # Content changes and announcements (bot/tg/admin.py); also set by `build_application`.
     content: ContentDesk
+    # Talk to a person (bot/tg/helpdesk.py); also set by `build_application`.
+    helpdesk: HelpDesk
 
     def bind(self, settings: Settings, service: Service, store: Storage) -> None:
         """Set once by `build_application`, before any update arrives."""
@@ -320,6 +323,9 @@ async def stats(update: Update, context: Context) -> None:
         await message.reply_text("The statistics database is unavailable right now.")
         return
     await _send_pre(message, format_report(report))
+    desk = await context.bot_data.helpdesk.stats_text(STATS_PERIODS[period])
+    if desk is not None:  # the help desk is configured: its cases and answer times
+        await _send_pre(message, desk)
     try:
         from bot.charts import render_chart
     except ImportError:  # pragma: no cover - matplotlib is an optional dependency
