@@ -26,7 +26,7 @@ from bot.lang.text import LATIN, fold, words
 
 # A language must gather at least this many votes (about two function words of its own, or
 # more shared ones) and this many times the runner-up's, or the message's language is unknown.
-MIN_VOTES = 1.5
+MIN_VOTES = 1.0
 MARGIN = 1.5
 # A vocabulary spelling counts this much as a vote: content words are weaker evidence of the
 # language than function words (a Bengali speaker and a Nepali one both write "bidesh").

@@ -49,7 +49,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library, Section
-from bot.lang.text import is_thai
+from bot.lang.text import WORD, is_thai
 from bot.matching.words import (
     LATIN_LANGUAGES,
     LATIN_READER,
@@ -507,6 +507,12 @@ class Matcher:
             # may match them once the sentence's own function words are set aside.
             english = _query_words(LATIN_READER.read(query, spoken)[1])
         best = self._score_script(query, hint, script, english)
+        if script in SUPPORTED_LANGUAGES and best.lang == script:
+            # English words in a Thai, Russian, Vietnamese... sentence ("พูดถึง human
+            # trafficking ยังไง"): the words typed in plain Latin letters, in English.
+            latin = " ".join(word for word in WORD.findall(query) if word.isascii())
+            other = LATIN_READER.read(latin, script)[1] if latin else ""
+            best = _Scored(script, self._or_english(best.scores, other))
         return best if spoken is None else _Scored(spoken, best.scores)
 
     def _score_romanised(self, query: str, spoken: str) -> _Scored:
@@ -514,15 +520,17 @@ class Matcher:
         and matched in that language; English words in it may still match in English."""
         native, other = LATIN_READER.read(query, spoken)
         scores: dict[int, float] = {}
-        if spoken in self._indexes:
-            scores = _score_index(self._indexes[spoken], _query_words(f"{native} {other}"))
-        top = max(scores.values(), default=0.0)
-        if DEFAULT_LANGUAGE in self._indexes and other:
-            beat = top * LANGUAGE_MARGIN
-            english = _score_index(self._indexes[DEFAULT_LANGUAGE], _query_words(other), beat)
-            if max(english.values(), default=0.0) > beat:
-                scores = english
-        return _Scored(spoken, scores)
+        if spoken in self._indexes and native:
+            scores = _score_index(self._indexes[spoken], _query_words(native))
+        return _Scored(spoken, self._or_english(scores, other))
+
+    def _or_english(self, scores: dict[int, float], english: str) -> dict[int, float]:
+        """`scores`, or the scores of the `english` words in English if clearly better."""
+        if DEFAULT_LANGUAGE not in self._indexes or not english:
+            return scores
+        beat = max(scores.values(), default=0.0) * LANGUAGE_MARGIN
+        found = _score_index(self._indexes[DEFAULT_LANGUAGE], _query_words(english), beat)
+        return found if max(found.values(), default=0.0) > beat else scores
 
     def _score_script(
         self, query: str, hint: str, script: str | None, english: list[str] | None = None
