@@ -221,11 +221,30 @@ def test_a_message_with_no_topic_is_answered_in_its_language(
     assert reply.lang == expected
 
 
-def test_a_chosen_language_keeps_an_english_question_and_yields_to_another() -> None:
-    library = load_library(Path(__file__).resolve().parent.parent / "content", SEEDS)
-    service = Service(library, build_matcher(library))
+def test_a_chosen_language_keeps_an_english_question_and_yields_to_another(
+    service: Service,
+) -> None:
     question = "what did they say about remittance fees?"
     assert service.ask(question, "ru", chosen=True).lang == "ru"
     assert service.ask(question, "ru").lang == "en"  # Russian only as the app's language
     taglish = "ano ba ang sinabi nila tungkol sa remittance fees?"
     assert service.ask(taglish, "ru", chosen=True).lang == "tl"
+
+
+@pytest.mark.parametrize(
+    ("message", "expected_lang", "section"),
+    [
+        ("เอกสารพูดถึง remittance fees ไหม", "th", "contributions"),
+        ("họ nói gì về remittance fees?", "vi", "contributions"),
+        ("Что говорили про remittance fees?", "ru", "contributions"),
+        ("মিটিংয়ে human trafficking নিয়ে কী বলা হয়েছে?", "bn", "trafficking"),
+    ],
+)
+def test_english_words_in_a_sentence_of_another_script_are_understood(
+    service: Service, message: str, expected_lang: str, section: str
+) -> None:
+    reply = service.ask(message, "en")
+    assert (reply.lang, reply.outcome.section_id if reply.outcome else None) == (
+        expected_lang,
+        section,
+    )
