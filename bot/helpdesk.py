@@ -45,6 +45,10 @@ MAX_WAITING_MESSAGES = 30
 MAX_MEDIA_PER_CASE = 20
 # Open cases at once; a flood of new cases must not bury the ones being worked on.
 MAX_OPEN_CASES = 1_000
+# Per person: cases opened in OPENINGS_WINDOW_SECONDS (opening and ending in a loop would
+# otherwise flood the group with "new case" notices).
+MAX_OPENINGS = 3
+OPENINGS_WINDOW_SECONDS = 3600.0
 # Telegram's limits for what a bot sends: photos up to 10 MB, other files up to 50 MB.
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
@@ -124,24 +128,31 @@ class RateLimiter:
     _sent: dict[int, deque[float]] = field(default_factory=dict)
     _warned: set[int] = field(default_factory=set)
 
-    def admit(self, case_number: int, now: float) -> Literal["relay", "slow_down", "dropped"]:
-        """Whether one more message of this case may go to the desk now."""
-        sent = self._sent.setdefault(case_number, deque())
+    def admit(self, key: int, now: float) -> Literal["relay", "slow_down", "dropped"]:
+        """Whether one more message of this case (or opening by this person) may go now."""
+        sent = self._sent.setdefault(key, deque())
         while sent and sent[0] <= now - self.window:
             sent.popleft()
         if len(sent) < self.messages:
             sent.append(now)
-            self._warned.discard(case_number)
+            self._warned.discard(key)
             return "relay"
-        if case_number in self._warned:
+        if key in self._warned:
             return "dropped"
-        self._warned.add(case_number)
+        self._warned.add(key)
         return "slow_down"
 
-    def forget(self, case_number: int) -> None:
-        """The case closed: its window goes too."""
-        self._sent.pop(case_number, None)
-        self._warned.discard(case_number)
+    def forget(self, key: int) -> None:
+        """The case closed (or the person used /forget): its window goes too."""
+        self._sent.pop(key, None)
+        self._warned.discard(key)
+
+    def prune(self, now: float) -> None:
+        """Drop the windows with nothing left in them, so memory does not grow with users."""
+        for key in [
+            key for key, sent in self._sent.items() if not sent or sent[-1] <= now - self.window
+        ]:
+            self.forget(key)
 
 
 def admit_media(case: Case, kind: MediaKind, size: int | None) -> Admission:

@@ -266,7 +266,7 @@ class Service:
         urgent = join(urgent, legal)
         score = result.candidates[0].score if result.candidates else 0.0
         # "Talk to a person" under urgent help and under "can't answer" (when the desk is on).
-        offer = self._offer(reply_lang) if urgent else ()
+        offer = self._offer(reply_lang) if result.distress else ()
         if result.decision == "answer" and result.answer is not None:
             section = content.library.section(result.answer)
             if section is not None:

@@ -28,7 +28,7 @@ from bot.i18n import t
 from bot.matching import Matcher
 from bot.service import Service
 from bot.stats import StatsStore
-from tests.fake_bot_api import Call, FakeBotApi
+from tests.fake_bot_api import TOKEN, Call, FakeBotApi
 from tests.test_telegram import ScriptedMatcher
 
 if TYPE_CHECKING:
@@ -647,3 +647,68 @@ async def test_idle_cases_close_after_thirty_days(tmp_path: Path) -> None:
         again = await cases.open_case(PERSON, "th")
         assert isinstance(again, Case)
         assert again.number == 2
+
+
+async def test_a_file_over_telegrams_limit_is_not_relayed_and_the_person_is_told(
+    desk_bot: RunningBot,
+) -> None:
+    await connect(desk_bot)
+    big = {
+        "file_id": "big-1",
+        "file_unique_id": "u-big-1",
+        "file_name": "scan.pdf",
+        "file_size": helpdesk.MAX_DOCUMENT_BYTES + 1,
+    }
+    since = desk_bot.fake.mark()
+    await from_person(desk_bot, document=big)
+    [told] = await wait_sent(desk_bot, PERSON, since)
+    assert told.params["text"] == t("helpdesk_too_big", "en", megabytes=50)
+    assert sent_to(desk_bot, DESK, since) == []
+
+
+async def test_an_idle_case_is_closed_and_both_sides_are_told(
+    fake_api: FakeBotApi, tmp_path: Path
+) -> None:
+    from telegram import Bot
+
+    from bot.tg.helpdesk import HelpDesk
+
+    fake_api.chats[DESK] = desk_chat()
+    now = [datetime.now(UTC)]
+    config = HelpdeskConfig(DESK, DESK_NAME)
+    async with (
+        StatsStore(tmp_path / "bot.sqlite3", "secret", clock=lambda: now[0]) as store,
+        Bot(TOKEN, base_url=fake_api.base_url) as bot,
+    ):
+        desk = HelpDesk(config, store.cases)
+        assert await desk.start(bot)
+        try:
+            case = await store.cases.open_case(PERSON, "vi")
+            assert isinstance(case, Case)
+            now[0] += timedelta(days=helpdesk.IDLE_DAYS - 1)
+            assert await desk.close_idle(bot) == 0
+            now[0] += timedelta(days=1)
+            since = fake_api.mark()
+            assert await desk.close_idle(bot) == 1
+        finally:
+            await desk.stop()
+    told = [call for call in fake_api.calls_of("sendMessage", since=since)]
+    assert [call.chat_id for call in told] == [PERSON, DESK]
+    assert told[0].params["text"] == t("helpdesk_closed_idle", "vi", days=helpdesk.IDLE_DAYS)
+    assert (
+        told[1].params["text"]
+        == f"Case 1 · vi · closed after {helpdesk.IDLE_DAYS} days without messages."
+    )
+
+
+async def test_opening_and_ending_in_a_loop_cannot_flood_the_group(desk_bot: RunningBot) -> None:
+    for _ in range(helpdesk.MAX_OPENINGS):
+        await connect(desk_bot)
+        since = desk_bot.fake.mark()
+        await from_person(desk_bot, "/end")
+        await wait_sent(desk_bot, DESK, since)
+    since = desk_bot.fake.mark()
+    await desk_bot.fake.push_callback(helpdesk.PAYLOAD_YES, user_id=PERSON)
+    [told] = await wait_sent(desk_bot, PERSON, since)
+    assert told.params["text"] == t("helpdesk_too_many_cases", "en")
+    assert sent_to(desk_bot, DESK, since) == []

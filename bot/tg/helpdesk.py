@@ -37,7 +37,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import helpdesk
 from bot.helpdesk import Case, CloseReason, HelpdeskConfig, RateLimiter
-from bot.replies import Reply
+from bot.replies import Reply, split_message
 from bot.storage.ports import CasesPort
 from bot.storage.records import StatsUnavailable
 from bot.tg import handlers
@@ -57,7 +57,9 @@ class HelpDesk:
         self.config = config
         self.cases = cases
         self.on = False
-        self.limiter = RateLimiter()
+        self.limiter = RateLimiter()  # per case number
+        # Per person (chat id, in memory only): cases opened.
+        self.openings = RateLimiter(helpdesk.MAX_OPENINGS, helpdesk.OPENINGS_WINDOW_SECONDS)
         self._sweeper: asyncio.Task[None] | None = None
 
     @property
@@ -99,6 +101,9 @@ class HelpDesk:
         while True:
             with contextlib.suppress(StatsUnavailable):  # logged by the store; next round
                 await self.close_idle(bot)
+            now = asyncio.get_running_loop().time()
+            self.limiter.prune(now)
+            self.openings.prune(now)
             await asyncio.sleep(IDLE_CHECK_INTERVAL.total_seconds())
 
     async def close_idle(self, bot: Bot) -> int:
@@ -205,6 +210,7 @@ async def close_before_forget(update: Update, context: Context) -> None:
     user = update.effective_user
     if user is None or desk.config is None:
         return
+    desk.openings.forget(user.id)
     number = await desk.cases.case_number(user.id)
     if number is not None:
         await desk.close(context.bot, number, "forget")
@@ -255,6 +261,12 @@ async def _connect(update: Update, context: Context, lang: str) -> None:
             helpdesk.notice("helpdesk_private_only", lang, bot=context.bot.username),
         )
         return
+    if await desk.cases.case_number(chat.id) is None:
+        now = asyncio.get_running_loop().time()
+        if desk.openings.admit(chat.id, now) != "relay":
+            reply = helpdesk.notice("helpdesk_too_many_cases", lang)
+            await handlers.send(update, context, reply, edit=True)
+            return
     opened = await desk.cases.open_case(chat.id, lang)
     if opened == "exists":
         number = await desk.cases.case_number(chat.id)
@@ -413,8 +425,9 @@ async def desk_message(update: Update, context: Context) -> None:
         return
     command = _command(message, context.bot.username)
     if command == "cases":
-        cases = await desk.cases.all_open()
-        await _post(context.bot, config.chat_id, helpdesk.cases_list(cases, desk.cases.now()))
+        listing = helpdesk.cases_list(await desk.cases.all_open(), desk.cases.now())
+        for part in split_message(listing):  # 1,000 cases do not fit in one message
+            await _post(context.bot, config.chat_id, part)
     elif command == "close":
         await _close_from_desk(message, context, desk, config)
     elif command == "help":
