@@ -326,7 +326,9 @@ class Service:
         if query:
             result = self._content.matcher.match(query, lang)
             ids = [candidate.section_id for candidate in result.candidates]
-            lang = self._reply_language(result, lang)
+            # Search words ("remittance fees"), not a message to answer: the user's language
+            # holds unless the words are clearly in another one.
+            lang = self._reply_language(result, lang, chosen=True)
         else:
             ids = [section.id for section in library.sections]
         found = [section for sid in ids[:limit] if (section := library.section(sid))]

@@ -269,7 +269,7 @@ def test_nothing_is_written_when_the_matcher_cannot_be_built(
     def broken(library):
         raise RuntimeError("index exploded")
 
-    monkeypatch.setattr(updates.Matcher, "build", broken)
+    monkeypatch.setattr(updates, "build_matcher", broken)
     before_files, before_library = snapshot(content_dir), service.library
     result = manager.apply_upload("ferry.yaml", FERRY)
     assert not result.ok
