@@ -11,6 +11,7 @@ from bot.content.models import SUPPORTED_LANGUAGES
 from bot.distress import is_distress
 from bot.lang.data import LanguageDataError, load_language, load_languages
 from bot.lang.identify import LatinReader
+from bot.matching import Matcher
 from bot.matching.words import detect_script_language, stem, terms
 from bot.replies import escape
 from bot.service import Service, build_matcher
@@ -248,3 +249,24 @@ def test_english_words_in_a_sentence_of_another_script_are_understood(
         expected_lang,
         section,
     )
+
+
+@pytest.mark.parametrize(
+    ("message", "expected_lang", "section"),
+    [
+        # Romanised without a single function word: read back, it matches far better.
+        ("prava migrantov", "ru", "human-rights"),
+        ("torgovlya lyudmi", "ru", "trafficking"),
+        ("probashi sromik odhikar", "bn", "human-rights"),
+        ("manab bechbikhan", "ne", "trafficking"),
+        # English stays English.
+        ("migrant workers rights", "en", "human-rights"),
+        ("human trafficking", "en", "trafficking"),
+        ("colombo process", "en", "cooperation"),
+    ],
+)
+def test_romanised_words_alone_are_read_in_their_script(
+    matcher: Matcher, message: str, expected_lang: str, section: str
+) -> None:
+    result = matcher.match(message)
+    assert (result.lang, result.answer) == (expected_lang, section)

@@ -169,6 +169,9 @@ RESULT_CACHE_SIZE = 4096  # recent (question, language) results kept per matcher
 # English) keeps it unless another language scores this much better ("work visa" is English
 # and Tagalog alike).
 LANGUAGE_MARGIN = 1.15
+# A Latin-script message whose words do not tell its language is read as romanised Russian,
+# Bengali, Nepali or Thai only if it matches this much better in that language.
+ROMANISED_MARGIN = 1.5
 _CACHE_LIMIT = 20_000  # word look-ups remembered per language
 _SPLIT_MIN = 4  # each part of a word split at a missing space ("comunity" is not com+unity)
 _SPLIT_MAX = 30  # longer "words" are not two words run together (keeps huge input cheap)
@@ -507,6 +510,8 @@ class Matcher:
             # may match them once the sentence's own function words are set aside.
             english = _query_words(LATIN_READER.read(query, spoken)[1])
         best = self._score_script(query, hint, script, english)
+        if script == "latin" and spoken is None:
+            best = self._unspoken_romanised(query, best)
         if script in SUPPORTED_LANGUAGES and best.lang == script:
             # English words in a Thai, Russian, Vietnamese... sentence ("พูดถึง human
             # trafficking ยังไง"): the words typed in plain Latin letters, in English.
@@ -523,6 +528,21 @@ class Matcher:
         if spoken in self._indexes and native:
             scores = _score_index(self._indexes[spoken], _query_words(native))
         return _Scored(spoken, self._or_english(scores, other))
+
+    def _unspoken_romanised(self, query: str, best: _Scored) -> _Scored:
+        """A Latin-script message whose words did not tell its language may still be Russian,
+        Bengali, Nepali or Thai typed in Latin letters without their function words ("pensiya
+        migrantam"): it is, if read back into that script it matches far better there."""
+        top = max(best.scores.values(), default=0.0)
+        for code in sorted(LATIN_READER.romanised_languages & set(self._indexes)):
+            native, other = LATIN_READER.read(query, code)
+            if len(native.split()) < max(2, len(other.split())):
+                continue
+            scores = _score_index(self._indexes[code], _query_words(native))
+            found = max(scores.values(), default=0.0)
+            if found >= NONE_BELOW and found > top * ROMANISED_MARGIN:
+                best, top = _Scored(code, scores), found
+        return best
 
     def _or_english(self, scores: dict[int, float], english: str) -> dict[int, float]:
         """`scores`, or the scores of the `english` words in English if clearly better."""
