@@ -16,7 +16,13 @@ from typing import TextIO
 
 from bot.config import ConfigError, Settings
 from bot.content.loader import ContentError, build_library, load_library
-from bot.content.models import DEFAULT_LANGUAGE, LIST_FIELDS, TEXT_FIELDS, Library
+from bot.content.models import (
+    DEFAULT_LANGUAGE,
+    LIST_FIELDS,
+    SUPPORTED_LANGUAGES,
+    TEXT_FIELDS,
+    Library,
+)
 
 
 class _ConfigProblem(Exception):
@@ -83,12 +89,15 @@ def cmd_match(args: argparse.Namespace) -> int:
     With --jsonl, read one question per line from stdin and write one JSON object per line.
     Example: python -m bot match "remittance fees"
     """
+    from bot.matching import Semantic
     from bot.service import build_matcher
 
-    library = _load_or_explain(_settings(), sys.stderr)
+    settings = _settings()
+    library = _load_or_explain(settings, sys.stderr)
     if library is None:
         return 1
-    matcher = build_matcher(library)
+    semantic = Semantic.load(settings.embedding_cache) if settings.semantic_matching else None
+    matcher = build_matcher(library, semantic)
     if args.jsonl:
         for line in sys.stdin:
             query = line.rstrip("\n")
@@ -103,6 +112,7 @@ def cmd_match(args: argparse.Namespace) -> int:
                 "scores": {c.section_id: round(c.score, 1) for c in result.candidates},
                 "distress": result.distress,
                 "lang": result.lang,
+                "intent": result.intent,
             }
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         return 0
@@ -113,6 +123,8 @@ def cmd_match(args: argparse.Namespace) -> int:
         return 2
     result = matcher.match(" ".join(args.question), args.lang)
     print(f"decision: {result.decision}  (language: {result.lang}, distress: {result.distress})")
+    if result.intent:
+        print(f"small talk: {result.intent}")
     for candidate in result.candidates[:3]:
         mark = "*" if candidate.section_id == result.answer else " "
         print(f" {mark} {candidate.score:5.1f}  {candidate.section_id}")
@@ -209,6 +221,43 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_poster(args: argparse.Namespace) -> int:
+    """Make an A4 outreach poster (PNG or PDF) with a QR code that opens a topic in the bot.
+
+    --section all makes one sheet of every topic with small QR codes. The bot's username comes
+    from --bot-username or BOT_USERNAME (the bot itself asks Telegram; this command is offline).
+    Example: python -m bot poster --section human-rights --lang th --out poster-th.pdf
+    """
+    from bot.poster import Format, PosterError, render_poster, render_sheet
+
+    username = args.bot_username or os.environ.get("BOT_USERNAME", "")
+    if not username:
+        sys.stderr.write("Name the bot: --bot-username NAME or BOT_USERNAME=NAME\n")
+        return 2
+    out = Path(args.out)
+    fmt: Format = "pdf" if out.suffix.lower() == ".pdf" else "png"
+    if out.suffix.lower() not in (".pdf", ".png"):
+        sys.stderr.write(f"{out}: the file name must end in .png or .pdf\n")
+        return 2
+    settings = _settings()
+    library = _load_or_explain(settings, sys.stderr)
+    if library is None:
+        return 1
+    lang = args.lang or DEFAULT_LANGUAGE
+    try:
+        if args.section == "all":
+            data = render_sheet(library, lang, username, fmt)
+        else:
+            data = render_poster(library, args.section, lang, username, fmt)
+    except PosterError as error:
+        known = ", ".join(section.id for section in library.sections)
+        sys.stderr.write(f"{error}. Sections: all, {known}\n")
+        return 1
+    out.write_bytes(data)
+    print(f"Poster written to {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand; each command's help is its docstring."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
@@ -237,6 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
     stats = add("stats", cmd_stats)
     stats.add_argument("--days", type=int, default=None, help="only the last N days")
     stats.add_argument("--csv", default=None, metavar="FILE", help="also write daily counts")
+    poster = add("poster", cmd_poster)
+    poster.add_argument("--section", required=True, help="a section id, or 'all'")
+    poster.add_argument("--lang", default=None, choices=SUPPORTED_LANGUAGES)
+    poster.add_argument("--out", required=True, metavar="FILE", help="FILE.png or FILE.pdf")
+    poster.add_argument("--bot-username", default=None, help="the bot's @name (or BOT_USERNAME)")
     return parser
 
 

@@ -29,6 +29,7 @@ DEFAULT_BOT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_BOT_API_BASE_FILE_URL = "https://api.telegram.org/file/bot"
 DEFAULT_PORT = 8443
 DEFAULT_LOG_LEVEL = "INFO"
+DEFAULT_EMBEDDING_CACHE = Path("data/embeddings.npz")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # What @BotFather hands out: the bot's numeric id, a colon, then about 35 URL-safe characters.
@@ -56,6 +57,8 @@ class Settings:
     webhook_url: str | None = None
     port: int = DEFAULT_PORT
     log_level: str = DEFAULT_LOG_LEVEL
+    # Lets PTB, httpx and aiosqlite log at DEBUG: user ids, names, message text, SQL parameters.
+    log_unsafe_debug: bool = False
     # Who runs this bot, named in /about (an NGO, a union...); unset: /about names nobody.
     operator_name: str | None = None
     # Talk to a person (bot/helpdesk.py): off unless HELPDESK_CHAT_ID is set.
@@ -63,6 +66,8 @@ class Settings:
     helpdesk_name: str | None = None
     helpdesk_hours: str | None = None
     helpdesk_languages: tuple[str, ...] = ()
+    semantic_matching: bool = True
+    embedding_cache: Path = DEFAULT_EMBEDDING_CACHE
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -97,11 +102,14 @@ class Settings:
             webhook_url=_webhook_url(env.get("WEBHOOK_URL")),
             port=_port(env.get("PORT")),
             log_level=_log_level(env.get("LOG_LEVEL", DEFAULT_LOG_LEVEL)),
+            log_unsafe_debug=_switch(env, "LOG_UNSAFE_DEBUG"),
             operator_name=_operator_name(env.get("OPERATOR_NAME")),
             helpdesk_chat_id=desk.chat_id if desk else None,
             helpdesk_name=desk.name if desk else None,
             helpdesk_hours=desk.hours if desk else None,
             helpdesk_languages=desk.languages if desk else (),
+            semantic_matching=_on_off(env, "SEMANTIC_MATCHING", default=True),
+            embedding_cache=Path(env.get("EMBEDDING_CACHE", DEFAULT_EMBEDDING_CACHE)),
         )
 
     def require_token(self) -> str:
@@ -234,3 +242,21 @@ def _log_level(raw: str) -> str:
     if level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL: {raw!r} is not one of {', '.join(LOG_LEVELS)}")
     return level
+
+
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "0")
+    if raw not in ("0", "1"):
+        raise ConfigError(f"{name}: {raw!r} is not 0 or 1")
+    return raw == "1"
+
+
+def _on_off(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if raw.lower() in ("on", "yes", "true", "1"):
+        return True
+    if raw.lower() in ("off", "no", "false", "0"):
+        return False
+    raise ConfigError(f"{name}: {raw!r} is not on or off")

@@ -11,7 +11,10 @@ see `Service._reply_language`. The buttons under an answer in another language s
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -20,7 +23,7 @@ from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library, S
 from bot.distress import is_distress
 from bot.i18n import catalogue, t
 from bot.legal import is_personal_legal_question
-from bot.matching import Matcher, MatchResult
+from bot.matching import Matcher, MatchResult, Semantic
 from bot.replies import Button, Outcome, Reply, Route, Row, escape, join
 
 if TYPE_CHECKING:
@@ -84,9 +87,10 @@ class _Content:
     matcher: Matcher
 
 
-def build_matcher(library: Library) -> Matcher:
-    """The section matcher of `library`, flagging messages that sound like danger."""
-    return Matcher.build(library, distress=is_distress)
+def build_matcher(library: Library, semantic: Semantic | None = None) -> Matcher:
+    """The section matcher of `library` (with `semantic`, by meaning too), flagging messages
+    that sound like danger."""
+    return Matcher.build(library, semantic, distress=is_distress)
 
 
 class Service:
@@ -108,13 +112,19 @@ class Service:
         # Set by the Telegram front end once the caseworkers' group passed its check: then
         # urgent-help and "can't answer" replies offer "Talk to a person" (bot/helpdesk.py).
         self.helpdesk: helpdesk.HelpdeskConfig | None = None
+        # Free text is matched in one worker thread: embedding a question takes milliseconds of
+        # CPU that must not hold up buttons and commands on the event loop, and one thread
+        # keeps the model from competing with itself for the 2 cores.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matching")
 
     @classmethod
     def configured(cls, library: Library, settings: Settings) -> Service:
         """The service as the bot and the console run it: /privacy quotes the retention
         periods the statistics store is configured with."""
+        semantic = Semantic.load(settings.embedding_cache) if settings.semantic_matching else None
         return cls(
             library,
+            build_matcher(library, semantic),
             unmatched_retention_days=settings.unmatched_retention_days,
             event_retention_days=settings.event_retention_days,
             operator_name=settings.operator_name,
@@ -132,7 +142,8 @@ class Service:
 
     def swap(self, library: Library, matcher: Matcher | None = None) -> None:
         """Serve new content. One assignment, so a question sees either the old or the new."""
-        self._content = _Content(library, matcher or build_matcher(library))
+        matcher = matcher or build_matcher(library, self._content.matcher.semantic)
+        self._content = _Content(library, matcher)
 
     # --- commands -----------------------------------------------------------------------------
 
@@ -140,9 +151,12 @@ class Service:
         """/start: welcome and topic menu; with a deep-link payload, open that section."""
         content = self._content
         if payload:
-            section = content.library.section(payload.strip().lower())
+            # "<section>_<lang>" (posters in a language) opens the section in that language.
+            section_id, _, link_lang = payload.strip().lower().partition("_")
+            section = content.library.section(section_id)
             if section is not None:
-                return self._view("s", section, content.library, lang, route="deeplink")
+                view_lang = link_lang if link_lang in SUPPORTED_LANGUAGES else lang
+                return self._view("s", section, content.library, view_lang, route="deeplink")
         text = join(escape(t("welcome", lang)), f"<i>{escape(t('privacy_note', lang))}</i>")
         return Reply(
             text,
@@ -240,8 +254,19 @@ class Service:
 
     # --- free text ----------------------------------------------------------------------------
 
+    async def ask_in_worker(self, text: str, lang: str, *, chosen: bool = False) -> Reply:
+        """`ask`, run in the matching worker thread (the event loop stays free meanwhile)."""
+        ask = functools.partial(self.ask, text, lang, chosen=chosen)
+        return await asyncio.get_running_loop().run_in_executor(self._worker, ask)
+
+    async def inline_in_worker(self, query: str, lang: str) -> list[InlineResult]:
+        """`inline`, run in the matching worker thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._worker, self.inline, query, lang)
+
     def ask(self, text: str, lang: str, *, chosen: bool = False) -> Reply:
-        """Answer a free-text question: a section, a choice of sections, or an honest no.
+        """Answer a free-text question: a section, a choice of sections, small talk, or an
+        honest "I can't answer that".
 
         `lang` is the user's language; `chosen` says they picked it with /language rather than
         it being their app's (see `_reply_language`).
@@ -256,6 +281,8 @@ class Service:
             )
         result = content.matcher.match(question, lang)
         reply_lang = self._reply_language(result, lang, chosen=chosen)
+        if result.intent is not None and not result.distress:
+            return self._small_talk(result.intent, content.library, reply_lang)
         urgent = replies.urgent_help(content.library, reply_lang) if result.distress else ""
         # Before the topic: the document cannot say what the law allows where they are.
         legal = (
@@ -290,9 +317,14 @@ class Service:
                 Outcome("text", None, "clarify", score, question),
                 reply_lang,
             )
+        # Honest: the document does not answer this. Topic buttons only for topics that are
+        # genuinely related (the matcher's suggestions), else just the way to the menu.
+        related = [content.library.section(sid) for sid in result.alternatives]
+        rows = tuple((replies.section_button(s, reply_lang),) for s in related if s)
+        key = "cannot_answer_related" if rows else "cannot_answer"
         return Reply(
-            join(urgent, escape(t("no_answer", reply_lang))),
-            (*self._offer(reply_lang), *replies.menu_buttons(content.library, reply_lang)),
+            join(urgent, escape(t(key, reply_lang))),
+            (*self._offer(reply_lang), *rows, replies.menu_row(reply_lang)),
             Outcome("text", None, "none", score, question),
             reply_lang,
         )
@@ -300,6 +332,15 @@ class Service:
     def _offer(self, lang: str) -> tuple[Row, ...]:
         """The 'Talk to a person' row, or nothing when the help desk is off."""
         return (helpdesk.offer_row(lang),) if self.helpdesk is not None else ()
+
+    def _small_talk(self, intent: str, library: Library, lang: str) -> Reply:
+        """A short friendly reply to a greeting, thanks, "who are you"...: never a section."""
+        key = _SMALL_TALK_REPLIES.get(intent, "smalltalk_ack")
+        if intent in _SMALL_TALK_WITH_MENU:
+            buttons = replies.menu_buttons(library, lang)
+        else:
+            buttons = (replies.menu_row(lang),)
+        return Reply(escape(t(key, lang)), buttons, Outcome("text", None, "none"), lang)
 
     def _reply_language(self, result: MatchResult, lang: str, *, chosen: bool = False) -> str:
         """The language a free-text message is answered in.
@@ -309,15 +350,16 @@ class Service:
         language's messages ("visa", "remittance"), so an English question keeps the choice,
         and the English original is one tap away ("Show in English"). Anyone else is answered
         in the language the message is written in, as the matcher read it (Taglish is Tagalog,
-        "ami ki korbo" Bengali), urgent help and "I can't answer that" too; in their app's
-        language when the message does not tell (emoji, a number).
+        "ami ki korbo" Bengali), small talk, urgent help and "I can't answer that" too; in
+        their app's language when the message does not tell (emoji, a number).
         """
         if result.lang not in SUPPORTED_LANGUAGES:
             return lang
         if not chosen:
             return result.lang
         clearly_other = result.lang not in (lang, DEFAULT_LANGUAGE)
-        return result.lang if clearly_other and result.decision != "none" else lang
+        read = result.decision != "none" or result.intent is not None
+        return result.lang if clearly_other and read else lang
 
     def inline(self, query: str, lang: str, limit: int = 10) -> list[InlineResult]:
         """Sections to offer in inline mode (`@bot remittances`): matches, or every topic."""
@@ -367,6 +409,22 @@ class Service:
     ) -> Reply:
         text, buttons = _VIEWS[kind](section, library, lang)
         return Reply(text, tuple(buttons), Outcome(route, section.id, "answer"), lang)
+
+
+# The catalogue key answering each conversation act (bot/matching/intents.py).
+_SMALL_TALK_REPLIES = {
+    "greeting": "smalltalk_greeting",
+    "thanks": "smalltalk_thanks",
+    "bye": "smalltalk_bye",
+    "ack": "smalltalk_ack",
+    "laughter": "smalltalk_laughter",
+    "emoji": "smalltalk_laughter",
+    "who": "smalltalk_who",
+    "capabilities": "smalltalk_capabilities",
+    "help": "smalltalk_capabilities",
+}
+# Acts answered with the whole topic menu (the others get one "Topics" button).
+_SMALL_TALK_WITH_MENU = frozenset({"greeting", "capabilities", "help"})
 
 
 def _pinned(rows: Sequence[Row], lang: str) -> tuple[Row, ...]:

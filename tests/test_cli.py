@@ -8,12 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.matching import Semantic
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
 
 
 def run(*args: str, stdin: str = "", env: dict[str, str] | None = None):
     environment = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
+    # These tests are about the command line: words-only matching keeps them quick (a cold
+    # embedding cache takes a minute). test_match_jsonl_with_the_model runs the model.
+    environment["SEMANTIC_MATCHING"] = "off"
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -71,10 +76,28 @@ def test_match_jsonl_writes_one_object_per_question():
             "scores",
             "distress",
             "lang",
+            "intent",
         }
     assert records[0]["answer"] == "contributions"
     assert records[1]["answer"] is None
     assert records[2]["distress"] is True
+
+
+def test_match_jsonl_with_the_model_names_small_talk_and_answers_it_with_no_section(
+    semantic: Semantic,
+):
+    questions = "hello there!\nthank you so much\nwho are you\nwhy are transfer fees so high\n"
+    assert semantic.embedder.path is not None  # warm: the exemplars are embedded already
+    env = {
+        "SEMANTIC_MATCHING": "on",
+        "EMBEDDING_CACHE": str(semantic.embedder.path),
+        "CONTENT_DIR": str(DATA / "good"),
+    }
+    result = run("match", "--jsonl", stdin=questions, env=env)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["intent"] for r in records] == ["greeting", "thanks", "who", None]
+    assert [r["answer"] for r in records] == [None, None, None, "mini-remittances"]
 
 
 def test_validate_passes_shipped_content():

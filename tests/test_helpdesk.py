@@ -406,7 +406,7 @@ async def test_close_tells_the_person_and_later_replies_reach_nobody(desk_bot: R
     # The person's messages are questions for the bot again.
     await from_person(desk_bot, "q none")
     [answer] = await wait_sent(desk_bot, PERSON, since)
-    assert answer.params["text"].endswith(t("no_answer", "en"))
+    assert answer.params["text"].endswith(t("cannot_answer", "en"))
 
 
 async def test_the_person_ends_with_end_or_the_button(desk_bot: RunningBot) -> None:

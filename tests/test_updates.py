@@ -266,7 +266,7 @@ def test_an_identical_upload_changes_nothing(manager, content_dir):
 def test_nothing_is_written_when_the_matcher_cannot_be_built(
     manager, service, content_dir, monkeypatch
 ):
-    def broken(library):
+    def broken(library, semantic=None):
         raise RuntimeError("index exploded")
 
     monkeypatch.setattr(updates, "build_matcher", broken)

@@ -368,7 +368,8 @@ class ContentManager:
             return UpdateResult(False, name, [str(problem) for problem in problems])
         library = self._keep_load_times(library, files)
         try:
-            matcher = build_matcher(library)
+            # The same embedding model (and cache): only texts that changed are embedded.
+            matcher = build_matcher(library, self.service.matcher.semantic)
         except Exception as error:  # the content must never go live without a working index
             log.exception("content: building the matcher failed")
             return UpdateResult(

@@ -1,9 +1,12 @@
-"""Matching free text to sections: `Matcher.build(library, distress=...)`, `matcher.match(...)`.
+"""Matching free text to sections: `Matcher.build(library, semantic, distress=...)`,
+`matcher.match(query, lang)`.
 
-The lexical matcher (rapidfuzz over the content's words and phrases) lives in
-`bot.matching.lexical`; this package is the one import other modules use.
+`bot.matching.hybrid.Matcher` combines the lexical matcher (rapidfuzz over the content's words
+and phrases, `bot.matching.lexical`) with sentence embeddings (`bot.matching.semantic`) and
+decides with one rule (`bot.matching.decide`); this package is the one import other modules use.
 """
 
-from bot.matching.lexical import Candidate, Decision, Matcher, MatchResult
+from bot.matching.hybrid import Matcher, Semantic
+from bot.matching.lexical import Candidate, Decision, MatchResult
 
-__all__ = ["Candidate", "Decision", "MatchResult", "Matcher"]
+__all__ = ["Candidate", "Decision", "MatchResult", "Matcher", "Semantic"]

@@ -200,6 +200,9 @@ class MatchResult:
     lang: str  # language the query was matched in
     answer: str | None  # section shown straight away (decision == "answer")
     alternatives: tuple[str, ...]  # other sections offered as buttons, best first
+    # A conversation act instead of a question ("greeting", "thanks", "who"...; see
+    # bot/matching/intents.py), or None. With an intent, `answer` is None.
+    intent: str | None = None
 
     @property
     def score(self) -> float:

@@ -45,7 +45,7 @@ from bot.service import USER_COMMANDS, Service
 from bot.storage.ports import Storage
 from bot.storage.records import StatsError
 from bot.storage.store import StatsStore
-from bot.tg import admin, handlers, helpdesk
+from bot.tg import admin, handlers, helpdesk, posters
 from bot.tg.errors import ReadableUpdatesRequest, configure_logging, quiet_url_loggers
 from bot.tg.handlers import BotData, Context
 
@@ -111,6 +111,7 @@ ADMIN_COMMAND_CALLBACKS = {
     "content": admin.content,
     "reload": admin.reload,
     "rollback": admin.rollback,
+    "poster": posters.poster,
 }
 # Admin commands that change the content (they run beside other updates, as uploads do).
 CONTENT_CHANGE_COMMANDS = frozenset({"reload", "rollback"})
@@ -134,7 +135,8 @@ def build_application(
     # PTB 22 warns on every flood-control error (429) unless we opt in to the durations of its next
     # major version (timedelta, not int). We read none of them, so the opt-in changes nothing else.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
-    quiet_url_loggers()
+    if not settings.log_unsafe_debug:
+        quiet_url_loggers()
     application = (
         ApplicationBuilder()
         .application_class(_Application)
@@ -285,7 +287,11 @@ def run(settings: Settings) -> int:
     except ConfigError as error:
         sys.stderr.write(f"{error}\n")
         return 2
-    configure_logging(settings.log_level, [token, settings.stats_secret])
+    configure_logging(
+        settings.log_level,
+        [token, settings.stats_secret],
+        unsafe_debug=settings.log_unsafe_debug,
+    )
     try:
         library = load_library(settings.content_dir, settings.seeds_dir)
     except ContentError as error:

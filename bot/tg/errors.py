@@ -10,15 +10,22 @@ checks each against the fake server). Two gaps remain, and this module closes th
   such an update with an empty one (just its id), which no handler matches and PTB confirms.
 * URLs contain the token (`/bot<token>/getMe`); `RedactSecrets` scrubs it from every log line
   and traceback, whatever logger wrote it.
+
+Logs hold no user data at any level (`configure_logging`). At DEBUG, PTB logs every update
+(user ids, names, usernames, message text), httpx every request and aiosqlite every SQL
+parameter; so those libraries stay at INFO or above (httpx at WARNING: its INFO lines carry the
+token) unless `LOG_UNSAFE_DEBUG=1`. Our own DEBUG lines pass `RedactUserData`, which keeps only
+the shape of their values.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 from collections.abc import Iterable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TextIO
 
 from telegram import Update
 from telegram.error import NetworkError
@@ -27,6 +34,15 @@ from telegram.request import HTTPXRequest
 logger = logging.getLogger(__name__)
 
 REDACTED = "<redacted>"
+# Libraries whose DEBUG lines carry user data (PTB: updates; aiosqlite: SQL parameters) or are
+# only noise; they log at INFO or above unless LOG_UNSAFE_DEBUG=1.
+LIBRARY_LOGGERS = ("telegram", "aiosqlite", "asyncio", "matplotlib", "PIL", "apscheduler")
+# Libraries whose INFO lines print request URLs, which contain the token.
+URL_LOGGERS = ("httpx", "httpcore")
+# Our own loggers: `bot` and everything under it.
+OWN_LOGGER = "bot"
+# Numbers this long may be a Telegram user or chat id; shorter ones (message ids, counts) are not.
+ID_DIGITS = 6
 
 
 class RedactSecrets(logging.Filter):
@@ -60,18 +76,87 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(level: str, secrets: Iterable[str | None]) -> None:
-    """Log to stderr at `level`, with secrets redacted from every line."""
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
-    redact = RedactSecrets(secrets)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
-    quiet_url_loggers()
+class Safe:
+    """A log argument that is known to hold no user data (a section id, a file name), so that
+    `RedactUserData` shows it at DEBUG: `logger.debug("Opened %s", Safe(section_id))`."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+class RedactUserData(logging.Filter):
+    """A handler filter for our own DEBUG lines: every argument that could be user data becomes
+    its shape. Text is `<text: N chars>`, numbers long enough to be a user or chat id `<id>`;
+    small numbers, booleans, enums, error types and `Safe(...)` values are shown as they are.
+
+    INFO and above are left alone: those lines are written to hold no user data, and tests scan
+    them. The message template itself is ours, so it is kept.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's arguments in place; never drops it."""
+        if record.levelno >= logging.INFO or not _is_own(record.name) or not record.args:
+            return True
+        args = record.args if isinstance(record.args, tuple) else (record.args,)
+        record.args = tuple(redacted_value(arg) for arg in args)
+        return True
+
+
+def redacted_value(value: object) -> object:
+    """What `RedactUserData` shows of one log argument."""
+    if isinstance(value, Safe | bool | enum.Enum | float | type(None)):
+        return value
+    if isinstance(value, int):
+        return "<id>" if len(str(abs(value))) >= ID_DIGITS else value
+    if isinstance(value, BaseException):
+        # The type only: Telegram's descriptions are safe, but an error may quote what it read.
+        return f"<{type(value).__name__}>"
+    return f"<text: {len(str(value))} chars>"
+
+
+def _is_own(name: str) -> bool:
+    return name == OWN_LOGGER or name.startswith(OWN_LOGGER + ".")
+
+
+def configure_logging(
+    level: str,
+    secrets: Iterable[str | None],
+    *,
+    unsafe_debug: bool = False,
+    stream: TextIO | None = None,
+) -> logging.Handler:
+    """Log to `stream` (stderr) at `level`: secrets redacted from every line, user data from our
+    DEBUG lines, libraries' DEBUG lines left out unless `unsafe_debug`. Returns the handler."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(secrets))
+    if not unsafe_debug:
+        handler.addFilter(RedactUserData())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
+    library_level = logging.NOTSET if unsafe_debug else logging.INFO
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(library_level)
+    if unsafe_debug:
+        for name in URL_LOGGERS:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    else:
+        quiet_url_loggers()
+    return handler
 
 
 def quiet_url_loggers() -> None:
     """httpx logs every request URL at INFO, and Bot API URLs contain the token."""
-    for name in ("httpx", "httpcore"):
+    for name in URL_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

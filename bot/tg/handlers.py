@@ -206,8 +206,11 @@ async def question(update: Update, context: Context) -> None:
     text = message.text
     if message.chat.type != ChatType.PRIVATE:  # "@bot what about remittances?"
         text = _without_mention(text, context.bot.username)
+    # At DEBUG only, and then in its redacted shape (bot.tg.errors.RedactUserData).
+    logger.debug("Update %s from user %s: %s", update.update_id, message.chat.id, text)
     lang, chosen = await _language_choice(update, context)
-    await send(update, context, context.bot_data.service.ask(text, lang, chosen=chosen))
+    reply = await context.bot_data.service.ask_in_worker(text, lang, chosen=chosen)
+    await send(update, context, reply)
 
 
 async def button(update: Update, context: Context) -> None:
@@ -271,6 +274,7 @@ async def inline_query(update: Update, context: Context) -> None:
         return
     lang = await _language(update, context)
     username = context.bot.username
+    found = await context.bot_data.service.inline_in_worker(query.query, lang)
     articles = [
         InlineQueryResultArticle(
             id=result.section_id,
@@ -289,7 +293,7 @@ async def inline_query(update: Update, context: Context) -> None:
                 )
             ),
         )
-        for result in context.bot_data.service.inline(query.query, lang)
+        for result in found
     ]
     await query.answer(articles, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
 
