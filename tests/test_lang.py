@@ -164,7 +164,9 @@ def test_the_language_of_a_latin_script_message_is_told_by_its_words(
     assert READER.identify(message) == expected
 
 
-@pytest.mark.parametrize("message", ["visa", "ok", "🙏", "2017", "asean iom unhcr"])
+@pytest.mark.parametrize(
+    "message", ["visa", "ok", "🙏", "2017", "asean iom unhcr", "GA resolution"]
+)
 def test_a_message_without_telling_words_has_no_language(message: str) -> None:
     assert READER.identify(message) is None
 

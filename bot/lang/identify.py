@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from rapidfuzz import fuzz, process
 
 from bot.lang.data import Language
-from bot.lang.text import LATIN, fold, words
+from bot.lang.text import LATIN, WORD, fold, words
 
 # A language must gather at least this many votes (about two function words of its own, or
 # more shared ones) and this many times the runner-up's, or the message's language is unknown.
@@ -74,8 +74,10 @@ class LatinReader:
     def identify(self, text: str) -> str | None:
         """The language of a Latin-script message, or None when the words do not tell."""
         scores: dict[str, float] = {}
-        for word in words(text):
-            found = self._votes.get(word)
+        for written in WORD.findall(text):
+            if written.isupper() and len(written) > 1:
+                continue  # an acronym ("GA", "UN", "NGO") is no word of a language
+            found = self._votes.get(fold(written))
             if not found:
                 continue
             share = 1.0 / len(found)
