@@ -208,6 +208,15 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = tuple(
 SYNONYMS = synonym_table(SYNONYM_GROUPS)
 
 
+def written_language(text: str) -> str | None:
+    """The language `text` is written in when its script or its words tell (Cyrillic is
+    Russian; "salamat po" Tagalog, "dhonnobad bhai" Bengali), else None (an emoji, "ok")."""
+    script = detect_script_language(text)
+    if script == LATIN:
+        return LATIN_READER.identify(text)
+    return script
+
+
 def detect_script_language(text: str) -> str | None:
     """The language a script implies (ru, bn, ne, th; vi for Latin letters only Vietnamese
     uses), "latin" for other Latin text, or None (another script, or no letters)."""
