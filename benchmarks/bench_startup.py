@@ -19,7 +19,11 @@ dropped after use, so the load itself takes no memory.
 32 MiB (bot.storage.connection.CACHE_SIZE_KIB), to see how much of the growth is that cache
 filling up.
 
-Targets: cold start < 1.5 s; RSS < 90 MB; growth between 10,000 and 100,000 updates <= 10%.
+The bot matches with words and the embedding model, as in production; the embedding cache in
+data/embeddings.npz is warm (run benchmarks/bench_match.py once to fill it).
+
+Targets: cold start < 2 s (warm embedding cache); RSS < 150 MB; growth between 10,000 and
+100,000 updates <= 10%.
 """
 
 from __future__ import annotations
@@ -45,8 +49,8 @@ import psutil  # noqa: E402
 
 from bot.storage.connection import CACHE_SIZE_KIB  # noqa: E402
 
-TARGET_COLD_START = 1.5  # seconds
-TARGET_RSS_MB = 90.0
+TARGET_COLD_START = 2.0  # seconds, with a warm embedding cache
+TARGET_RSS_MB = 150.0  # the embedding model is about 70 MB of it
 TARGET_GROWTH = 10.0  # percent, from 10,000 to 100,000 updates
 FIRST_READING = 10_000
 CHUNK = 1_000
@@ -125,8 +129,8 @@ async def phases(base_url: str, file_url: str, token: str, database: str) -> dic
     library = load_library(settings.content_dir, settings.seeds_dir)
     marks["load and check content"] = clock() - step
     step = clock()
-    service = Service(library)
-    marks["build the matching index"] = clock() - step
+    service = Service.configured(library, settings)
+    marks["build the matching index (words; model and embedding cache)"] = clock() - step
     step = clock()
     store = StatsStore(settings.database_path, settings.stats_secret)
     application = build_application(settings, service, store)
@@ -191,7 +195,11 @@ async def memory(updates: int, cache_kib: int | None) -> dict[str, Any]:
         started = time.perf_counter()
         while done < updates:
             size = min(CHUNK, updates - done)
-            raw = bench_bot.make_updates(size, seed=done, first_id=done + 1)
+            # Free text from bench_bot's 60 base questions: this part measures what the bot
+            # keeps over time, not matching speed (bench_bot's bench_chat line does that).
+            raw = bench_bot.make_updates(
+                size, seed=done, first_id=done + 1, texts=list(bench_bot.QUESTIONS)
+            )
             for data in raw:
                 await application.process_update(Update.de_json(data, application.bot))
             done += size

@@ -27,7 +27,7 @@ from typing import Literal
 
 from bot.content.models import SUPPORTED_LANGUAGES
 from bot.i18n import catalogue, t
-from bot.replies import Button, Reply, Row, escape, join
+from bot.replies import Button, Reply, Row, escape, join, split_message
 
 # --- limits (named, so the README and the tests have one source) -------------------------------
 
@@ -191,10 +191,15 @@ def parse_case_number(text: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def group_messages(number: int, lang: str, text: str) -> list[str]:
+# Before a message that sounds like danger (bot.distress), so the desk sees it first.
+URGENT_MARK = "⚠️ may be in danger · "
+
+
+def group_messages(number: int, lang: str, text: str, *, urgent: bool = False) -> list[str]:
     """The person's text as the group sees it, 'Case 17 · th · <text>', in as many messages as
-    Telegram's length limit needs (plain text: nothing in it is read as formatting)."""
-    prefix = f"{case_header(number, lang)} · "
+    Telegram's length limit needs (plain text: nothing in it is read as formatting). With
+    `urgent`, each part carries URGENT_MARK."""
+    prefix = f"{case_header(number, lang)} · " + (URGENT_MARK if urgent else "")
     room = TEXT_LIMIT - len(prefix)
     return [prefix + text[start : start + room] for start in range(0, max(len(text), 1), room)]
 
@@ -330,8 +335,9 @@ def delivered_text(config: HelpdeskConfig, text: str) -> list[str]:
     """A caseworker's text for the person: the desk's name, then the text (escaped HTML), in as
     many messages as needed. Never the caseworker's name."""
     head = f"<b>{escape(config.name)}</b>\n"
-    room = TEXT_LIMIT - len(head) - 100  # escaping can lengthen the text: cut before it
-    return [head + escape(text[start : start + room]) for start in range(0, len(text), room)]
+    # Cut after escaping ("<" becomes "&lt;"), never inside an entity.
+    first, *rest = split_message(escape(text) or " ", TEXT_LIMIT - len(head))
+    return [head + first, *rest]
 
 
 def delivered_caption(config: HelpdeskConfig, caption: str | None) -> list[str]:

@@ -19,6 +19,7 @@ from bot.content.models import Library
 from bot.matching import Matcher, Semantic
 from bot.service import Service, build_matcher
 from bot.storage.store import StatsStore
+from bot.throttle import Throttle
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,14 +96,23 @@ class RunningBot:
 
 @asynccontextmanager
 async def run_bot(
-    settings: Settings, service: Service, fake: FakeBotApi, announce_pace: Pace | None = None
+    settings: Settings,
+    service: Service,
+    fake: FakeBotApi,
+    announce_pace: Pace | None = None,
+    throttle: Throttle | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Build the Application with `build_application` and run it with `serve`, as `run` does;
     only the long poll is short (1 s), so that tests stay fast."""
     from bot.tg.app import build_application, serve
 
     store = StatsStore(settings.database_path, settings.stats_secret, flush_interval=0.05)
-    app = build_application(settings, service, store, announce_pace=announce_pace)
+    # Tests of other things send many messages from one user at once: the throttle is as
+    # generous as that needs, unless a test (tests/test_fair.py) brings the documented one.
+    throttle = throttle or Throttle(burst=10_000, per_minute=60_000)
+    app = build_application(
+        settings, service, store, announce_pace=announce_pace, throttle=throttle
+    )
     stop, ready = asyncio.Event(), asyncio.Event()
     serving = asyncio.create_task(
         serve(app, settings, stop, ready=ready, poll_timeout=timedelta(seconds=1))

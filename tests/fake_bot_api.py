@@ -252,9 +252,13 @@ class FakeBotApi:
 
     # --- what the test does: queue updates, inject faults, wait for calls ------------------------
 
-    def inject(self, method: str, fault: Fault, times: int = 1) -> None:
-        """Make the next `times` calls of `method` go wrong in the way `fault` says."""
-        self._faults.setdefault(method, []).extend([fault] * times)
+    def inject(
+        self, method: str, fault: Fault, times: int = 1, *, chat_id: int | None = None
+    ) -> None:
+        """Make the next `times` calls of `method` (about `chat_id` only, if given) go wrong in
+        the way `fault` says."""
+        key = method if chat_id is None else f"{method}:{chat_id}"
+        self._faults.setdefault(key, []).extend([fault] * times)
 
     async def push_update(self, kind: str, payload: dict[str, Any]) -> int:
         """Queue a raw update of `kind` ("message", "callback_query", ...); returns its id."""
@@ -409,7 +413,7 @@ class FakeBotApi:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
         params, files = await _read_params(request)
-        queue = self._faults.get(method)
+        queue = self._faults.get(f"{method}:{_chat_id(params)}") or self._faults.get(method)
         fault = queue.pop(0) if queue else None
         if fault is None and _chat_id(params) in self.blocked_chats:
             fault = Fault.error(403, "Forbidden: bot was blocked by the user")

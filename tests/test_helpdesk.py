@@ -307,8 +307,8 @@ async def test_a_message_reaches_the_group_with_case_number_and_language_and_no_
 ) -> None:
     opened = await connect(desk_bot)
     assert opened["text"].startswith("Case 1 · en · new case")
-    posted = await relay(desk_bot, "My boss keeps my passport.")
-    assert posted.params["text"] == "Case 1 · en · My boss keeps my passport."
+    posted = await relay(desk_bot, "Can you explain my contract?")
+    assert posted.params["text"] == "Case 1 · en · Can you explain my contract?"
     no_identity(posted.params, PERSON, "Malee", "Srisuk", "malee_s")
     assert desk_bot.fake.calls_of("forwardMessage") == []
     assert desk_bot.fake.calls_of("copyMessage") == []
@@ -712,3 +712,23 @@ async def test_opening_and_ending_in_a_loop_cannot_flood_the_group(desk_bot: Run
     [told] = await wait_sent(desk_bot, PERSON, since)
     assert told.params["text"] == t("helpdesk_too_many_cases", "en")
     assert sent_to(desk_bot, DESK, since) == []
+
+
+async def test_a_message_that_sounds_like_danger_is_marked_for_the_desk(
+    desk_bot: RunningBot,
+) -> None:
+    await connect(desk_bot)
+    posted = await relay(desk_bot, "My employer locked me in and took my passport")
+    assert posted.params["text"] == (
+        "Case 1 · en · ⚠️ may be in danger · My employer locked me in and took my passport"
+    )
+    calm = await relay(desk_bot, "Thank you for the address")
+    assert helpdesk.URGENT_MARK not in calm.params["text"]
+
+
+def test_a_long_answer_full_of_markup_characters_fits_telegrams_limit() -> None:
+    config = HelpdeskConfig(DESK, "Desk <&>")
+    parts = helpdesk.delivered_text(config, "<b>" * 3000)
+    assert parts[0].startswith("<b>Desk &lt;&amp;&gt;</b>\n&lt;b&gt;")
+    assert all(len(part) <= helpdesk.TEXT_LIMIT for part in parts)
+    assert "".join(parts).count("&lt;b&gt;") == 3000

@@ -242,6 +242,7 @@ def _parse_yaml(name: str, text: str) -> tuple[Any, _Located | None, list[Proble
     for number, text_line in enumerate(text.splitlines(), 1):
         if "\t" in text_line[: len(text_line) - len(text_line.lstrip())]:
             return None, None, [Problem(name, "indented with a tab; YAML needs spaces", number)]
+    root: yaml.Node | None = None
     try:
         for event in yaml.parse(text, Loader=_YamlLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -262,6 +263,10 @@ def _parse_yaml(name: str, text: str) -> tuple[Any, _Located | None, list[Proble
                 [Problem(name, f"nested deeper than {MAX_DEPTH} levels", located.too_deep)],
             )
         data = yaml.load(text, Loader=_YamlLoader)  # CSafeLoader or SafeLoader
+    except (ValueError, OverflowError) as error:
+        # Well-formed YAML whose value Python cannot make: 2017-13-45 is read as a date, a
+        # 4,300-digit number as an int. A problem like any other, never a traceback.
+        return None, None, [_bad_value(name, root, error)]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         reason = error.problem or error.context or "invalid YAML"
@@ -272,6 +277,36 @@ def _parse_yaml(name: str, text: str) -> tuple[Any, _Located | None, list[Proble
     except RecursionError:
         return None, None, [Problem(name, f"nested deeper than {MAX_DEPTH} levels")]
     return data, located, []
+
+
+def _bad_value(name: str, root: yaml.Node | None, error: Exception) -> Problem:
+    """The problem for the first scalar YAML cannot turn into a value (with its line)."""
+    constructor = yaml.constructor.SafeConstructor()
+    nodes = [root] if root is not None else []
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, yaml.MappingNode):
+            nodes.extend(part for pair in reversed(node.value) for part in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            nodes.extend(reversed(node.value))
+        elif isinstance(node, yaml.ScalarNode):
+            try:
+                constructor.construct_object(node)
+            except (ValueError, OverflowError):
+                return Problem(name, _value_message(node), node.start_mark.line + 1)
+    return Problem(name, f"a value YAML cannot read: {type(error).__name__}")
+
+
+def _value_message(node: yaml.ScalarNode) -> str:
+    shown = node.value if len(node.value) <= 40 else node.value[:20] + "…"
+    if node.tag.endswith(":timestamp"):
+        return f"'{shown}' is not a real date: write one like 2017-11-08, or quote it as text"
+    if node.tag.endswith((":int", ":float")):
+        return (
+            f"the number '{shown}' ({len(node.value):,} characters) is too long to read; "
+            "quote it if it is text"
+        )
+    return f"'{shown}' cannot be read as a {node.tag.rsplit(':', 1)[-1]}; quote it as text"
 
 
 def parse_pack(name: str, data: bytes, seeds_dir: Path) -> tuple[Pack | None, list[Problem]]:

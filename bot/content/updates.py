@@ -48,6 +48,14 @@ log = logging.getLogger("bot.content.updates")
 # downloading or parsing anything absurd.
 MAX_UPLOAD_BYTES = 512 * 1024
 HISTORY_DIR = ".history"
+# What the history keeps: the newest versions of each file, and no more than this in all
+# (40 uploads of a big pack once made 16 MB; the oldest versions go first).
+HISTORY_VERSIONS_PER_FILE = 20
+HISTORY_MAX_BYTES = 50 * 1024 * 1024
+# Problems listed in a change's message; the whole list goes in a file beside it.
+PROBLEMS_SHOWN = 20
+# A problem's line in that message is cut to this many characters, so the message stays one.
+PROBLEM_LINE_CHARS = 150
 CONTENT_SUFFIX = ".yaml"
 MAX_STEM_CHARS = 64
 
@@ -105,8 +113,14 @@ class UpdateResult:
         """A short plain-English message for the admin who made the change."""
         target = f" {self.file_name}" if self.file_name else ""
         if not self.ok:
-            lines = [f"Not applied{target}: nothing was changed. Problems:"]
-            lines += [f"- {problem}" for problem in self.problems]
+            if len(self.problems) <= PROBLEMS_SHOWN:
+                lines = [f"Not applied{target}: nothing was changed. Problems:"]
+            else:
+                lines = [
+                    f"Not applied{target}: nothing was changed. {len(self.problems):,} problems; "
+                    f"the first {PROBLEMS_SHOWN} (all of them are in the file problems.txt):"
+                ]
+            lines += [f"- {_cut(problem)}" for problem in self.problems[:PROBLEMS_SHOWN]]
             return "\n".join(lines)
         if not self.has_changes:
             return f"Done{target}: no section changed."
@@ -119,6 +133,16 @@ class UpdateResult:
         if self.removed:
             lines.append(f"Removed: {', '.join(self.removed)}")
         return "\n".join(lines)
+
+    def problems_file(self) -> bytes | None:
+        """Every problem, one a line, when there are more than the message shows."""
+        if len(self.problems) <= PROBLEMS_SHOWN:
+            return None
+        return "".join(f"{problem}\n" for problem in self.problems).encode()
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= PROBLEM_LINE_CHARS else text[: PROBLEM_LINE_CHARS - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -344,6 +368,27 @@ class ContentManager:
             versions.append(HistoryVersion(name, match["version"], path, saved_at))
         return sorted(versions, key=lambda kept: (kept.saved_at, len(kept.version), kept.version))
 
+    def _prune_history(self, name: str) -> None:
+        """Keep the newest HISTORY_VERSIONS_PER_FILE versions of `name`, then delete the oldest
+        versions of any file until the history holds at most HISTORY_MAX_BYTES (the newest
+        version, which a rollback needs first, always stays)."""
+        for old in self._history(name)[:-HISTORY_VERSIONS_PER_FILE]:
+            old.path.unlink(missing_ok=True)
+        kept = []
+        for path in self.history_dir.iterdir():
+            match = _HISTORY_NAME.match(path.name)
+            if match is not None and path.is_file():
+                kept.append((match["stamp"], len(match["version"]), match["version"], path))
+        kept.sort()
+        total = sum(entry[-1].stat().st_size for entry in kept)
+        for *_, path in kept[:-1]:
+            if total <= HISTORY_MAX_BYTES:
+                break
+            total -= path.stat().st_size
+            path.unlink(missing_ok=True)
+        if kept and total > HISTORY_MAX_BYTES:
+            log.warning("The newest history version alone is over %d bytes", HISTORY_MAX_BYTES)
+
     def _change(self, name: str, data: bytes) -> UpdateResult:
         """Validate the folder with `name` set to `data`; if valid, write it and go live."""
         try:
@@ -425,6 +470,7 @@ class ContentManager:
                 counter += 1
             write_atomically(kept, target.read_bytes())
             kept_as = f"{HISTORY_DIR}/{kept.name}"
+            self._prune_history(name)
         try:
             write_atomically(target, data)
         except OSError:

@@ -88,29 +88,34 @@ def section_texts(section: Section) -> list[str]:
 
 @dataclass(frozen=True)
 class SectionVectors:
-    """Every section's texts embedded: row i belongs to section `owners[i]`."""
+    """Every section's texts embedded, section after section: rows `starts[i]` up to the next
+    start belong to the i-th section that has texts (`numbers[i]`)."""
 
     vectors: Vectors
-    owners: np.ndarray  # section number per row
+    numbers: np.ndarray  # section numbers, one per run of rows
+    starts: np.ndarray  # first row of each run
 
     @classmethod
     def build(cls, sections: Sequence[Section], semantic: Semantic) -> SectionVectors:
         """Embed (or take from the cache) every section's texts."""
         texts: list[str] = []
-        owners: list[int] = []
+        numbers: list[int] = []
+        starts: list[int] = []
         for number, section in enumerate(sections):
             mine = section_texts(section)
-            texts.extend(mine)
-            owners.extend([number] * len(mine))
+            if mine:
+                numbers.append(number)
+                starts.append(len(texts))
+                texts.extend(mine)
         vectors = semantic.embedder.embed(texts) if texts else np.zeros((0, 1), np.float32)
         semantic.embedder.save()
-        return cls(vectors, np.array(owners, dtype=np.int64))
+        return cls(vectors, np.array(numbers, dtype=np.int64), np.array(starts, dtype=np.int64))
 
     def similarities(self, vector: Vectors, count: int) -> list[float]:
-        """Each section's best similarity to the message."""
+        """Each section's best similarity to the message (-1 for a section without texts)."""
         best = np.full(count, -1.0, dtype=np.float32)
-        if len(self.owners):
-            np.maximum.at(best, self.owners, self.vectors @ vector)
+        if len(self.starts):
+            best[self.numbers] = np.maximum.reduceat(self.vectors @ vector, self.starts)
         return [float(value) for value in best]
 
 

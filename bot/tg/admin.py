@@ -230,6 +230,11 @@ async def _report_change(update: Update, context: Context, result: UpdateResult)
         else:
             text = join(text, escape("Nobody has subscribed yet, so there is nobody to tell."))
     await handlers.send(update, context, Reply(text, buttons))
+    # Beyond the first few problems, the whole list as a file: one message, one file, however
+    # many problems (an upload with 60,000 once sent 864 messages).
+    listing = result.problems_file()
+    if listing is not None and update.effective_message is not None:
+        await update.effective_message.reply_document(listing, filename="problems.txt")
 
 
 # --- announcing ------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from telegram import BotCommand, Update
 from telegram.constants import FloodLimit
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -33,6 +32,7 @@ from telegram.ext import (
     ExtBot,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -47,15 +47,19 @@ from bot.storage.records import StatsError
 from bot.storage.store import StatsStore
 from bot.tg import admin, handlers, helpdesk, posters
 from bot.tg.errors import ReadableUpdatesRequest, configure_logging, quiet_url_loggers
+from bot.tg.fair import FairRateLimiter, FairUpdateProcessor, InFlightQueue
 from bot.tg.handlers import BotData, Context
+from bot.throttle import Throttle
 
 logger = logging.getLogger(__name__)
 
 App = Application[ExtBot[Any], Context, dict[Any, Any], dict[Any, Any], BotData, Any]
 
-# Updates fetched from Telegram but not yet answered. Telegram counts a fetched update as
-# delivered, so a bounded queue makes polling wait instead of piling up a backlog that a
-# platform's SIGKILL after a SIGTERM would lose (sending is capped at 30 messages a second).
+# Updates fetched from Telegram but not yet handed to the update processor. Telegram counts a
+# fetched update as delivered, so a bounded queue makes polling wait instead of piling up a
+# backlog that a platform's SIGKILL after a SIGTERM would lose. Past the queue, at most
+# fair.MAX_IN_FLIGHT updates wait for their chat or are handled (bot/tg/fair.py), and the
+# per-user throttle drops a flood at once.
 UPDATE_QUEUE_SIZE = 32
 
 
@@ -123,10 +127,12 @@ def build_application(
     store: Storage,
     *,
     announce_pace: Pace | None = None,
+    throttle: Throttle | None = None,
 ) -> App:
     """The Application with every handler; its post_init opens the store, post_shutdown closes it.
 
-    `announce_pace` sets how fast announcements go out (tests use a fast one).
+    `announce_pace` sets how fast announcements go out (tests use a fast one); `throttle` how
+    many messages a user may send (by default `Throttle()`, the documented rate).
 
     Raises:
         ConfigError: BOT_TOKEN is not set.
@@ -140,7 +146,7 @@ def build_application(
     application = (
         ApplicationBuilder()
         .application_class(_Application)
-        .update_queue(asyncio.Queue(maxsize=UPDATE_QUEUE_SIZE))
+        .update_queue(InFlightQueue(UPDATE_QUEUE_SIZE))
         .token(settings.require_token())
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_base_file_url)
@@ -149,11 +155,13 @@ def build_application(
         # it; a faster pace (tests against the fake server) raises it, or the limiter, not the
         # pace, would decide how fast announcements go.
         .rate_limiter(
-            AIORateLimiter(
+            FairRateLimiter(
                 overall_max_rate=max(FloodLimit.MESSAGES_PER_SECOND, pace.per_second),
                 max_retries=SEND_RETRIES,
             )
         )
+        # Chats side by side, each chat in order, a throttle per user (bot/tg/fair.py).
+        .concurrent_updates(FairUpdateProcessor(throttle or Throttle(), exempt=settings.admin_ids))
         .context_types(ContextTypes(bot_data=BotData))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
@@ -182,6 +190,9 @@ def _add_handlers(application: App, admin_ids: frozenset[int]) -> None:
     # Numeric ids only: usernames can be changed and then taken by someone else.
     admins = filters.User(user_id=admin_ids) & private
 
+    # Group -3, gate: the first update past a user's rate gets "please slow down" and stops
+    #    there (the ones after it were dropped before reaching any handler; bot/tg/fair.py).
+    application.add_handler(TypeHandler(Update, handlers.slow_down), group=-3)
     # Group -2, gates: edited messages and channel posts get no answer.
     application.add_handler(
         MessageHandler(

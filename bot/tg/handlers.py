@@ -40,6 +40,7 @@ from bot.reports import format_report
 from bot.service import Service
 from bot.storage.ports import Storage
 from bot.storage.records import StatsEvent, StatsUnavailable
+from bot.tg.fair import FairUpdateProcessor
 
 if TYPE_CHECKING:  # admin.py and helpdesk.py import this module
     from bot.tg.admin import ContentDesk
@@ -102,6 +103,25 @@ ADDRESSED_TO_BOT = AddressedToBot(name="AddressedToBot")
 
 async def ignore(update: Update, context: Context) -> None:
     """Stop here: edited messages and channel posts get no answer."""
+    raise ApplicationHandlerStop
+
+
+async def slow_down(update: Update, context: Context) -> None:
+    """The first update past a user's rate: "please slow down", in their language, and no more
+    (bot/tg/fair.py marks it; the updates after it are dropped before any handler)."""
+    processor = context.application.update_processor
+    if not isinstance(processor, FairUpdateProcessor) or not processor.take_notice(
+        update.update_id
+    ):
+        return
+    lang = await _language(update, context)
+    text = t("slow_down", lang)
+    if update.callback_query is not None:
+        await update.callback_query.answer(text)
+    elif update.effective_chat is not None and (
+        update.effective_chat.type == ChatType.PRIVATE or ADDRESSED_TO_BOT.check_update(update)
+    ):
+        await send(update, context, _notice(text, lang))
     raise ApplicationHandlerStop
 
 

@@ -36,6 +36,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import helpdesk
+from bot.distress import is_distress
 from bot.helpdesk import Case, CloseReason, HelpdeskConfig, RateLimiter
 from bot.replies import Reply, split_message
 from bot.storage.ports import CasesPort
@@ -318,7 +319,8 @@ async def _relay_to_desk(
     lang, number = case.lang, case.number
     media: helpdesk.MediaKind | None = None
     if message.text is not None:
-        parts = helpdesk.group_messages(number, lang, message.text)
+        urgent = is_distress(message.text)
+        parts = helpdesk.group_messages(number, lang, message.text, urgent=urgent)
     elif message.photo:
         media, size = "photo", message.photo[-1].file_size
         parts = helpdesk.group_caption(number, lang, media, message.caption)
