@@ -160,6 +160,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(problem)
         print(f"{len(problems)} problem(s); nothing was loaded.")
         return 1
+    from bot.content.translations import stale_lines, unstamped_report
+
+    # The plain-language refusals join in once the rewritten English has landed (issue 15).
+    refused: list[str] = []
+    warnings = stale_lines(library)
+    if refused:
+        for line in refused:
+            print(line)
+        print(f"{len(refused)} plain-language problem(s) refused: this content cannot go live.")
+        return 1
     sections = library.sections
     print(
         f"OK: {len(library.packs)} pack(s), {len(sections)} sections, "
@@ -170,6 +180,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(
                 f"  {lang}: {len(missing)} field(s) fall back to English: {', '.join(missing[:8])}"
             )
+    for line in warnings:
+        print(line)
+    for lang, count in unstamped_report(library).items():
+        print(
+            f"  {lang}: {count} translated field(s) record no English hash; once they match "
+            f"the English, run: python -m bot translations stamp --lang {lang}"
+        )
     return 0
 
 
@@ -219,6 +236,82 @@ def cmd_stats(args: argparse.Namespace) -> int:
         Path(args.csv).write_text(daily, encoding="utf-8")
         print(f"Daily counts written to {args.csv}")
     return 0
+
+
+def cmd_translations(args: argparse.Namespace) -> int:
+    """Translators' round trip without YAML, and the record of what each translation was
+    made from.
+
+      export --lang th --out th.csv   one row per field: section, field, English, translation,
+                                      reviewed, note (stale or missing)
+      import th.csv                   check every row (placeholders, length, script), then write
+                                      the changed translations and their English hashes into the
+                                      pack; reviewed: true only where every row is marked
+      stamp [--lang th]               record every translation as made from the English as it
+                                      is now (after translating from the current English)
+
+    Example: python -m bot translations export --lang th --out th.csv
+    """
+    from bot.content.loader import read_content_dir
+    from bot.content.translations import (
+        ImportError_,
+        export_csv,
+        export_rows,
+        import_translations,
+        stamp_files,
+    )
+    from bot.content.updates import write_atomically
+
+    settings = _settings()
+    content_dir = Path(args.content) if args.content else settings.content_dir
+    seeds_dir = Path(args.seeds) if args.seeds else settings.seeds_dir
+    files = read_content_dir(content_dir)
+    try:
+        if args.action == "export":
+            if args.lang not in SUPPORTED_LANGUAGES or args.lang == DEFAULT_LANGUAGE:
+                print(f"--lang: one of {', '.join(SUPPORTED_LANGUAGES[1:])}")
+                return 2
+            library, problems = build_library(files, seeds_dir)
+            if library is None:
+                raise ImportError_([str(problem) for problem in problems])
+            text = export_csv(library, args.lang)
+            if args.out:
+                Path(args.out).write_text(text, encoding="utf-8")
+                rows = sum(1 for _ in export_rows(library, args.lang))
+                print(f"Wrote {rows} row(s) for {args.lang} to {args.out}")
+            else:
+                sys.stdout.write(text)
+            return 0
+        if args.action == "import":
+            if not args.file:
+                print("Give the CSV file: python -m bot translations import th.csv")
+                return 2
+            csv_text = Path(args.file).read_text(encoding="utf-8-sig")
+            result = import_translations(files, seeds_dir, csv_text, args.lang)
+            for name, data in result.files.items():
+                write_atomically(content_dir / name, data)
+            print(
+                f"{result.lang}: {len(result.updated)} field(s) updated"
+                + (f" ({', '.join(result.updated[:10])})" if result.updated else "")
+            )
+            for key, flag in result.reviewed.items():
+                print(f"  {key}: reviewed: {'true' if flag else 'false'}")
+            if not result.files:
+                print("Nothing changed.")
+            return 0
+        changed = stamp_files(files, seeds_dir, args.lang)
+        for name, data in changed.items():
+            write_atomically(content_dir / name, data)
+        print(f"Stamped {len(changed)} file(s)" + (f": {', '.join(changed)}" if changed else ""))
+        return 0
+    except ImportError_ as error:
+        print("Nothing was written. Problems:")
+        for problem in error.problems:
+            print(f"  {problem}")
+        return 1
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"Nothing was written: {error}")
+        return 1
 
 
 def cmd_poster(args: argparse.Namespace) -> int:
@@ -283,6 +376,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate = add("validate", cmd_validate)
     validate.add_argument("paths", nargs="*", metavar="PATH", help="content folders or files")
     validate.add_argument("--seeds", default=None, help="folder of source documents (seeds/)")
+    translations = add("translations", cmd_translations)
+    translations.add_argument("action", choices=["export", "import", "stamp"])
+    translations.add_argument("file", nargs="?", help="the CSV file to import")
+    translations.add_argument("--lang", default=None, help="the language (th, ru, ...)")
+    translations.add_argument("--out", default=None, metavar="FILE", help="export to this file")
+    translations.add_argument("--content", default=None, help="content folder (CONTENT_DIR)")
+    translations.add_argument("--seeds", default=None, help="folder of source documents")
     stats = add("stats", cmd_stats)
     stats.add_argument("--days", type=int, default=None, help="only the last N days")
     stats.add_argument("--csv", default=None, metavar="FILE", help="also write daily counts")

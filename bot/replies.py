@@ -131,28 +131,30 @@ def glossary_used(section: Section, library: Library, lang: str) -> tuple[Glossa
     return tuple(used)
 
 
-def glossary_lines(entries: Sequence[GlossaryEntry], lang: str) -> tuple[str, bool, bool]:
-    """Each entry as "<b>term</b>: explanation", and whether any is unreviewed or English."""
+def glossary_lines(entries: Sequence[GlossaryEntry], lang: str) -> tuple[str, list[str]]:
+    """Each entry as "<b>term</b>: explanation", and the notes on its translations."""
     lines = []
-    unreviewed = fallback = False
+    unreviewed = fallback = stale = False
     for entry in entries:
         term, explanation = pick(entry.term, lang), pick(entry.explanation, lang)
         lines.append(f"<b>{escape(term.value)}</b>: {escape(explanation.value)}")
         fallback = fallback or term.fallback or explanation.fallback
         unreviewed = unreviewed or (not explanation.fallback and not entry.is_reviewed(lang))
-    return "\n\n".join(lines), unreviewed, fallback
+        stale = stale or bool(set(entry.stale(lang)) & {"term", "explanation"})
+    notes = []
+    for key, shown in (("unreviewed_note", unreviewed), ("fallback_note", fallback)):
+        if shown:
+            notes.append(f"<i>{escape(t(key, lang))}</i>")
+    if stale and lang != DEFAULT_LANGUAGE:
+        notes.append(f"<i>{escape(t('stale_note', lang))}</i>")
+    return "\n\n".join(lines), notes
 
 
 def glossary(library: Library, lang: str) -> str:
     """/glossary: every word the content explains."""
-    body, unreviewed, fallback = glossary_lines(library.glossary, lang)
+    body, notes = glossary_lines(library.glossary, lang)
     if not body:
         return escape(t("glossary_empty", lang))
-    notes = []
-    if unreviewed:
-        notes.append(f"<i>{escape(t('unreviewed_note', lang))}</i>")
-    if fallback:
-        notes.append(f"<i>{escape(t('fallback_note', lang))}</i>")
     return join(f"<b>{escape(t('glossary_title', lang))}</b>", body, *notes)
 
 
@@ -161,12 +163,7 @@ def section_glossary(section: Section, library: Library, lang: str) -> tuple[str
     entries = glossary_used(section, library, lang)
     title = pick(section.title, lang).value
     heading = f"<b>{escape(t('glossary_section_title', lang, title=title))}</b>"
-    body, unreviewed, fallback = glossary_lines(entries, lang)
-    notes = []
-    if unreviewed:
-        notes.append(f"<i>{escape(t('unreviewed_note', lang))}</i>")
-    if fallback:
-        notes.append(f"<i>{escape(t('fallback_note', lang))}</i>")
+    body, notes = glossary_lines(entries, lang)
     text = join(heading, body or escape(t("glossary_empty", lang)), *notes)
     return text, _section_buttons(section, library, lang, current="g")
 
@@ -208,10 +205,14 @@ def section_summary(section: Section, library: Library, lang: str) -> tuple[str,
         shown.append(meaning)
         parts.append(f"<b>{escape(t('for_migrants_title', lang))}:</b> {escape(meaning.value)}")
     next_steps = library.pack_of(section).next_steps
+    stale_next = False
     if section.id in next_steps.shown_with and next_steps.text:
         parts.append(escape(pick(next_steps.text, lang).value))
+        stale_next = lang != DEFAULT_LANGUAGE and bool(next_steps.stale(lang))
     parts.append(source_line(section, library, lang))
-    parts += _notes(section, lang, shown, ("title", "summary", "for_migrants"))
+    notes = _notes(section, lang, shown, ("title", "summary", "for_migrants"))
+    stale_line = f"<i>{escape(t('stale_note', lang))}</i>"
+    parts += [*notes, stale_line] if stale_next and stale_line not in notes else notes
     english = _unreviewed(section, shown)
     return "\n\n".join(parts), _section_buttons(
         section, library, lang, current="s", english=english

@@ -9,7 +9,8 @@ also deletes a user's unanswered questions.
 
 Text is normalised before any pattern looks at it, because phone keyboards and copy-paste
 produce many spellings of the same thing: NFKC (full-width `＠` and digits become `@` and
-0-9), invisible format characters (zero-width spaces, joiners, soft hyphens) removed, every
+0-9), invisible format characters (zero-width spaces, joiners, soft hyphens) and lone
+surrogates (half a character, which UTF-8 cannot hold) removed, every
 script's digits (Thai ๐๘๑, Bengali ০৮১, Devanagari ०८१) read as 0-9, every dash (em, en,
 minus, ...) read as `-`, and `ana(at)gmail(dot)com` or `ana [at] gmail.com` read as an
 address. What is kept is the normalised text, so nothing the patterns missed hides behind an
@@ -57,7 +58,9 @@ class _PlainChars(dict[int, int | None]):
         char = chr(codepoint)
         category = unicodedata.category(char)
         plain: int | None = codepoint
-        if category == "Cf":  # zero-width space/joiners, soft hyphen, direction marks, BOM
+        if category in ("Cf", "Cs"):
+            # Zero-width space/joiners, soft hyphen, direction marks, BOM; and lone surrogates
+            # (half a character, which no database can store as UTF-8).
             plain = None
         elif category == "Nd":
             plain = ord("0") + unicodedata.digit(char)

@@ -292,8 +292,9 @@ class Service:
         )
         urgent = join(urgent, legal)
         score = result.candidates[0].score if result.candidates else 0.0
-        # "Talk to a person" under urgent help and under "can't answer" (when the desk is on).
-        offer = self._offer(reply_lang) if result.distress else ()
+        # "Talk to a person" under urgent help, under a question about one's own legal
+        # situation, and under "can't answer" (when the desk is on).
+        offer = self._offer(reply_lang) if result.distress or legal else ()
         if result.decision == "answer" and result.answer is not None:
             section = content.library.section(result.answer)
             if section is not None:

@@ -161,6 +161,12 @@ def test_invisible_characters_and_dashes_are_read_plainly(text: str) -> None:
     assert normalise(text) in ("ab", "x-y")
 
 
+def test_lone_surrogates_are_removed_so_the_text_can_be_stored() -> None:
+    scrubbed = scrub("where\ud800 is my passport \udfff 081\ud83d234\u200b5678")
+    assert scrubbed == "where is my passport <phone>"
+    assert scrubbed.encode("utf-8")
+
+
 def test_normalising_twice_changes_nothing() -> None:
     for _, text, _ in NORMALISED_CASES:
         once = normalise(text)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from bot import helpdesk
 from bot.config import ConfigError, Settings
 from bot.content.loader import original_wording
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library
@@ -124,7 +125,7 @@ def test_what_happened_next_in_english_names_the_facts(service: Service) -> None
 def test_about_names_the_operator_only_when_configured(library: Library) -> None:
     anonymous = Service(library)
     assert "run by" not in anonymous.about("en").text
-    settings = Settings(operator_name="Migrant Help Network")
+    settings = Settings(operator_name="Migrant Help Network", semantic_matching=False)
     named = Service.configured(library, settings)
     assert "This bot is run by Migrant Help Network." in named.about("en").text
     assert "Migrant Help Network" in named.about("th").text
@@ -215,6 +216,17 @@ def test_the_legal_line_lists_verified_contacts_when_the_pack_has_them(library: 
     service = Service(Library((pack,)))
     text = service.ask("can my boss keep my passport?", "en").text
     assert "• Migrant Help Desk (checked 2026): 1234" in text
+
+
+def test_the_legal_line_comes_with_talk_to_a_person_when_the_help_desk_is_on(
+    library: Library,
+) -> None:
+    service = Service(library)
+    question = "can my boss keep my passport?"
+    assert helpdesk.offer_row("en") not in service.ask(question, "en").buttons
+    service.helpdesk = helpdesk.HelpdeskConfig(chat_id=-100123, name="Migrant Help Desk")
+    assert helpdesk.offer_row("en") in service.ask(question, "en").buttons
+    assert helpdesk.offer_row("en") not in service.ask("what is remittance?", "en").buttons
 
 
 async def test_the_legal_line_on_telegram(bot: RunningBot) -> None:

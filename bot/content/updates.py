@@ -39,6 +39,7 @@ from pathlib import Path
 
 from bot.content.loader import build_library, read_content_dir
 from bot.content.models import Library, Pack
+from bot.content.translations import stale_lines
 from bot.service import Service, build_matcher
 
 log = logging.getLogger("bot.content.updates")
@@ -103,6 +104,8 @@ class UpdateResult:
     at: datetime | None = None
     # The history file the replaced version was kept in, if any.
     kept_as: str | None = None
+    # Plain-language warnings and stale translations: shown to the admin, nothing refused.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
@@ -123,7 +126,7 @@ class UpdateResult:
             lines += [f"- {_cut(problem)}" for problem in self.problems[:PROBLEMS_SHOWN]]
             return "\n".join(lines)
         if not self.has_changes:
-            return f"Done{target}: no section changed."
+            return "\n".join([f"Done{target}: no section changed.", *self.warnings])
         lines = [f"Live now{target}."]
         if self.added:
             lines.append(f"Added: {', '.join(self.added)}")
@@ -132,7 +135,7 @@ class UpdateResult:
             lines.append(f"Changed: {'; '.join(parts)}")
         if self.removed:
             lines.append(f"Removed: {', '.join(self.removed)}")
-        return "\n".join(lines)
+        return "\n".join([*lines, *self.warnings])
 
     def problems_file(self) -> bytes | None:
         """Every problem, one a line, when there are more than the message shows."""
@@ -411,6 +414,7 @@ class ContentManager:
         library, problems = build_library(files, self.seeds_dir)
         if library is None or problems:
             return UpdateResult(False, name, [str(problem) for problem in problems])
+        warnings = stale_lines(library, name)
         library = self._keep_load_times(library, files)
         try:
             # The same embedding model (and cache): only texts that changed are embedded.
@@ -441,7 +445,7 @@ class ContentManager:
             len(changed),
             len(removed),
         )
-        return UpdateResult(True, name, [], added, changed, removed, at, kept_as)
+        return UpdateResult(True, name, [], added, changed, removed, at, kept_as, warnings)
 
     def _keep_load_times(self, library: Library, files: Mapping[str, bytes]) -> Library:
         """Packs whose file did not change keep the time they first went live."""

@@ -41,7 +41,8 @@ from bot.announce import (
     UnknownAnnouncement,
     announcement_topics,
 )
-from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library
+from bot.content.translations import describe_stale, stale_report
 from bot.content.updates import MAX_UPLOAD_BYTES, ContentManager, UpdateResult, safe_file_name
 from bot.i18n import t
 from bot.replies import Button, Reply, escape, join, menu_row
@@ -207,8 +208,25 @@ async def content(update: Update, context: Context) -> None:
         if info.changed_on_disk:
             lines.append(escape("The file changed on disk since: send /reload to serve it."))
         blocks.append("\n".join(lines))
+    blocks += _sources_and_stale(context.bot_data.service.library)
     text = join(escape(f"Content packs: {len(infos)}"), *blocks)
     await handlers.send(update, context, Reply(text))
+
+
+def _sources_and_stale(library: Library) -> list[str]:
+    """For admins: each section's lines in its seed file, and the stale translations."""
+    sources = ", ".join(
+        f"{section.id} {section.source_lines[0]}-{section.source_lines[1]}"
+        for section in library.sections
+    )
+    blocks = [escape(f"Seed lines: {sources}")]
+    stale = describe_stale(stale_report(library))
+    if stale:
+        lines = ["Stale translations (the English changed after they were made):", *stale]
+        blocks.append(escape("\n".join(lines)))
+    else:
+        blocks.append(escape("No stale translations."))
+    return blocks
 
 
 async def _report_change(update: Update, context: Context, result: UpdateResult) -> None:
