@@ -66,8 +66,8 @@ from telegram.request import BaseRequest, RequestData  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.content.loader import load_library  # noqa: E402
-from bot.matching import Matcher, Semantic  # noqa: E402
-from bot.service import Service  # noqa: E402
+from bot.matching import Semantic  # noqa: E402
+from bot.service import Service, build_matcher  # noqa: E402
 from bot.storage.records import StatsEvent  # noqa: E402
 from bot.storage.store import StatsStore  # noqa: E402
 from bot.tg.fair import FairRateLimiter  # noqa: E402
@@ -438,7 +438,7 @@ async def start_ours(
     await save_choices(settings, saved_choices)
     library = load_library(settings.content_dir, settings.seeds_dir)
     # As in production: words and meaning, the embedding cache warm after the first run.
-    matcher = Matcher.build(library, Semantic.load(ROOT / "data" / "embeddings.npz"))
+    matcher = build_matcher(library, Semantic.load(ROOT / "data" / "embeddings.npz"))
     store = CountingStore(settings.database_path, settings.stats_secret)
     application = build_application(settings, Service(library, matcher), store)
     local = localize(application, rate_limit)

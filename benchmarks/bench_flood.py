@@ -34,8 +34,7 @@ sys.path.insert(0, str(ROOT))
 from bot.config import Settings  # noqa: E402
 from bot.content.loader import load_library  # noqa: E402
 from bot.i18n import t  # noqa: E402
-from bot.matching import Matcher  # noqa: E402
-from bot.service import Service  # noqa: E402
+from bot.service import Service, build_matcher  # noqa: E402
 from bot.storage.store import StatsStore  # noqa: E402
 from bot.tg.app import build_application, serve  # noqa: E402
 from bot.tg.fair import FairUpdateProcessor  # noqa: E402
@@ -106,7 +105,7 @@ async def one_round(service: Service, flood: int, retry_after: int | None) -> di
 async def measure(flood: int, rounds: int) -> dict[str, list[dict[str, float]]]:
     """Every scenario, `rounds` times each, one fresh bot per round."""
     library = load_library(ROOT / "content", ROOT / "seeds")
-    service = Service(library, Matcher.build(library))
+    service = Service(library, build_matcher(library))
     results: dict[str, list[dict[str, float]]] = {"alone": [], "flood": [], "429": []}
     for _ in range(rounds):
         results["alone"].append(await one_round(service, 0, None))

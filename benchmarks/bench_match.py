@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 from bot.content.loader import load_library  # noqa: E402
 from bot.content.models import Library  # noqa: E402
 from bot.distress import is_distress  # noqa: E402
-from bot.matching import Matcher, Semantic  # noqa: E402
+from bot.matching import Semantic  # noqa: E402
+from bot.service import build_matcher  # noqa: E402
 
 EVAL_SET = ROOT / "eval" / "dev-questions.yaml"
 CHAT_SET = ROOT / "eval" / "dev-chat.yaml"
@@ -113,11 +114,11 @@ def percentile(values: list[float], share: float) -> float:
 def measure(name: str, library: Library, questions: list[str]) -> float:
     """Print build time, memory and latency for one library; return p99 in ms."""
     started = time.perf_counter()
-    matcher = Matcher.build(library)
+    matcher = build_matcher(library)
     build = time.perf_counter() - started
     # Memory is measured on a second build: tracemalloc slows allocation-heavy code down a lot.
     tracemalloc.start()
-    kept = Matcher.build(library)
+    kept = build_matcher(library)
     retained, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     del kept
@@ -147,11 +148,11 @@ def measure_semantic(library: Library, questions: list[str]) -> float | None:
         return None
     load = time.perf_counter() - started
     started = time.perf_counter()
-    matcher = Matcher.build(library, semantic)
+    matcher = build_matcher(library, semantic)
     build = time.perf_counter() - started
     cold = semantic.embedder.embedded
     started = time.perf_counter()
-    Matcher.build(library, semantic)
+    build_matcher(library, semantic)
     warm = time.perf_counter() - started
     first = library.sections[0]
     changed = replace(
@@ -159,7 +160,7 @@ def measure_semantic(library: Library, questions: list[str]) -> float | None:
     )
     pack = replace(library.packs[0], sections=(changed, *library.sections[1:]))
     started = time.perf_counter()
-    Matcher.build(Library((pack, *library.packs[1:])), semantic)
+    build_matcher(Library((pack, *library.packs[1:])), semantic)
     upload = time.perf_counter() - started
     times, cpu = [], []
     for question in dict.fromkeys(questions):  # unique: the result cache decides nothing

@@ -89,14 +89,15 @@ def cmd_match(args: argparse.Namespace) -> int:
     With --jsonl, read one question per line from stdin and write one JSON object per line.
     Example: python -m bot match "remittance fees"
     """
-    from bot.matching import Matcher, Semantic
+    from bot.matching import Semantic
+    from bot.service import build_matcher
 
     settings = _settings()
     library = _load_or_explain(settings, sys.stderr)
     if library is None:
         return 1
     semantic = Semantic.load(settings.embedding_cache) if settings.semantic_matching else None
-    matcher = Matcher.build(library, semantic)
+    matcher = build_matcher(library, semantic)
     if args.jsonl:
         for line in sys.stdin:
             query = line.rstrip("\n")

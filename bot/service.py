@@ -3,15 +3,16 @@
 Input is a command, a free-text message or a button payload plus the user's language; output is
 a Reply. Nothing here knows about Telegram, SQLite or the terminal.
 
-Languages: every reply is in the user's language (their choice, else their app's), with one
-exception: a question clearly written in another supported language is answered in that one, and
-the buttons under that answer stay in it (their payloads name it, `k:<id>:<lang>`). A question in
-English keeps the user's language; see `Service._reply_language` for why.
+Languages: commands and buttons answer in the user's language (their choice, else their app's).
+A free-text message is answered in the language it is written in, unless the user chose one;
+see `Service._reply_language`. The buttons under an answer in another language stay in it
+(their payloads name it, `k:<id>:<lang>`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -27,6 +28,7 @@ from bot.content.models import (
     Section,
     pick,
 )
+from bot.distress import distress_kinds
 from bot.i18n import catalogue, t
 from bot.legal import is_personal_legal_question
 from bot.matching import Matcher, MatchResult, Semantic
@@ -70,6 +72,12 @@ class _Content:
     matcher: Matcher
 
 
+def build_matcher(library: Library, semantic: Semantic | None = None) -> Matcher:
+    """The section matcher of `library` (with `semantic`, by meaning too), flagging messages
+    that sound like danger."""
+    return Matcher.build(library, semantic, distress=distress_kinds)
+
+
 class Service:
     """Answers users. Holds the live content; `swap` replaces it atomically."""
 
@@ -82,7 +90,7 @@ class Service:
         event_retention_days: int = 365,
         operator_name: str | None = None,
     ) -> None:
-        self._content = _Content(library, matcher or Matcher.build(library))
+        self._content = _Content(library, matcher or build_matcher(library))
         self.unmatched_retention_days = unmatched_retention_days
         self.event_retention_days = event_retention_days
         self.operator_name = operator_name
@@ -101,7 +109,7 @@ class Service:
         semantic = Semantic.load(settings.embedding_cache) if settings.semantic_matching else None
         return cls(
             library,
-            Matcher.build(library, semantic),
+            build_matcher(library, semantic),
             unmatched_retention_days=settings.unmatched_retention_days,
             event_retention_days=settings.event_retention_days,
             operator_name=settings.operator_name,
@@ -119,7 +127,7 @@ class Service:
 
     def swap(self, library: Library, matcher: Matcher | None = None) -> None:
         """Serve new content. One assignment, so a question sees either the old or the new."""
-        matcher = matcher or Matcher.build(library, self._content.matcher.semantic)
+        matcher = matcher or build_matcher(library, self._content.matcher.semantic)
         self._content = _Content(library, matcher)
 
     # --- commands -----------------------------------------------------------------------------
@@ -233,18 +241,23 @@ class Service:
 
     # --- free text ----------------------------------------------------------------------------
 
-    async def ask_in_worker(self, text: str, lang: str) -> Reply:
+    async def ask_in_worker(self, text: str, lang: str, *, chosen: bool = False) -> Reply:
         """`ask`, run in the matching worker thread (the event loop stays free meanwhile)."""
-        return await asyncio.get_running_loop().run_in_executor(self._worker, self.ask, text, lang)
+        ask = functools.partial(self.ask, text, lang, chosen=chosen)
+        return await asyncio.get_running_loop().run_in_executor(self._worker, ask)
 
     async def inline_in_worker(self, query: str, lang: str) -> list[InlineResult]:
         """`inline`, run in the matching worker thread."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._worker, self.inline, query, lang)
 
-    def ask(self, text: str, lang: str) -> Reply:
+    def ask(self, text: str, lang: str, *, chosen: bool = False) -> Reply:
         """Answer a free-text question: a section, a choice of sections, small talk, or an
-        honest "I can't answer that"."""
+        honest "I can't answer that".
+
+        `lang` is the user's language; `chosen` says they picked it with /language rather than
+        it being their app's (see `_reply_language`).
+        """
         content = self._content
         question = text.strip()[:MAX_QUESTION_CHARS]
         if not question:
@@ -256,7 +269,7 @@ class Service:
         result = content.matcher.match(question, lang)
         if result.distress:
             return self._urgent(result, question, lang)
-        reply_lang = self._reply_language(result, lang)
+        reply_lang = self._reply_language(result, lang, chosen=chosen)
         if result.intent is not None:
             return self._small_talk(result.intent, content.library, reply_lang)
         return self._answer(result, question, lang, reply_lang)
@@ -347,16 +360,24 @@ class Service:
             buttons = (replies.menu_row(lang),)
         return Reply(escape(t(key, lang)), buttons, Outcome("text", None, "smalltalk"), lang)
 
-    def _reply_language(self, result: MatchResult, lang: str) -> str:
-        """Answer in the language of the question when it is clearly another supported one."""
-        # An English question from a user with another setting still gets their language:
-        # English words are common in every language's messages ("visa", "remittance"), so they
-        # prove little, and the English original is one tap away ("Show in English").
+    def _reply_language(self, result: MatchResult, lang: str, *, chosen: bool = False) -> str:
+        """The language a free-text message is answered in.
+
+        A user who chose a language with /language gets it, unless the question is clearly in
+        another supported language and is answered: English words are common in every
+        language's messages ("visa", "remittance"), so an English question keeps the choice,
+        and the English original is one tap away ("Show in English"). Anyone else is answered
+        in the language the message is written in, as the matcher read it (Taglish is Tagalog,
+        "ami ki korbo" Bengali), small talk, urgent help and "I can't answer that" too; in
+        their app's language when the message does not tell (emoji, a number).
+        """
+        if result.lang not in SUPPORTED_LANGUAGES:
+            return lang
+        if not chosen:
+            return result.lang
         clearly_other = result.lang not in (lang, DEFAULT_LANGUAGE)
         read = result.decision != "none" or result.intent is not None
-        if clearly_other and result.lang in SUPPORTED_LANGUAGES and read:
-            return result.lang
-        return lang
+        return result.lang if clearly_other and read else lang
 
     def inline(self, query: str, lang: str, limit: int = 10) -> list[InlineResult]:
         """Sections to offer in inline mode (`@bot remittances`): matches, or every topic."""
@@ -365,7 +386,9 @@ class Service:
         if query:
             result = self._content.matcher.match(query, lang)
             ids = [candidate.section_id for candidate in result.candidates]
-            lang = self._reply_language(result, lang)
+            # Search words ("remittance fees"), not a message to answer: the user's language
+            # holds unless the words are clearly in another one.
+            lang = self._reply_language(result, lang, chosen=True)
         else:
             ids = [section.id for section in library.sections]
         found = [section for sid in ids[:limit] if (section := library.section(sid))]

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.content.loader import load_library  # noqa: E402
 from bot.matching import Matcher, MatchResult, Semantic  # noqa: E402
+from bot.service import build_matcher  # noqa: E402
 
 DEFAULT_EVALS = [ROOT / "eval" / "dev-questions.yaml", ROOT / "eval" / "dev-chat.yaml"]
 DEFAULT_CACHE = ROOT / "data" / "embeddings.npz"
@@ -141,7 +142,7 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     semantic = None if args.lexical else Semantic.load(args.cache)
-    matcher = Matcher.build(load_library(args.content, args.seeds), semantic)
+    matcher = build_matcher(load_library(args.content, args.seeds), semantic)
     mode = "lexical only" if semantic is None else f"lexical + semantic ({semantic.embedder.name})"
     print(f"matcher: {mode}; built in {time.perf_counter() - started:.1f} s")
     for path in args.eval:

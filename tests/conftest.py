@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.content.loader import load_library
 from bot.content.models import Library
 from bot.matching import Matcher, Semantic
-from bot.service import Service
+from bot.service import Service, build_matcher
 from bot.storage.store import StatsStore
 from bot.throttle import Throttle
 from tests.fake_bot_api import TOKEN, FakeBotApi
@@ -36,7 +36,7 @@ def library() -> Library:
 @pytest.fixture(scope="session")
 def matcher(library: Library) -> Matcher:
     """The matcher for the real content, built once (building takes a moment)."""
-    return Matcher.build(library)
+    return build_matcher(library)
 
 
 @pytest.fixture(scope="session")

@@ -27,8 +27,7 @@ from bot.config import Settings
 from bot.content.loader import load_library
 from bot.content.updates import ContentManager, HistoryVersion
 from bot.i18n import t
-from bot.matching import Matcher
-from bot.service import Service
+from bot.service import Service, build_matcher
 from bot.storage.store import StatsStore
 from bot.tg.admin import EXPIRED_OFFER
 from tests.conftest import ADMIN_ID, RunningBot, run_bot
@@ -572,7 +571,7 @@ async def test_an_announcement_cut_short_by_a_restart_resumes_without_repeats(
 
     # The restart: the content is read from the folder again, as `python -m bot run` does.
     library = await asyncio.to_thread(load_library, content_dir, SEEDS)
-    restarted = Service(library, await asyncio.to_thread(Matcher.build, library))
+    restarted = Service(library, await asyncio.to_thread(build_matcher, library))
     async with running(settings, restarted, fake_api) as second:
         done = "Continued after a restart. Announcement: sent to "
         await fake_api.wait_until(lambda: bool(admin_messages(fake_api, done)), timeout=20)
@@ -593,7 +592,7 @@ async def test_the_announce_button_still_works_after_a_restart(
     assert not announcements(fake_api)  # offered, not sent: the admin has not said yes
 
     library = await asyncio.to_thread(load_library, content_dir, SEEDS)
-    restarted = Service(library, await asyncio.to_thread(Matcher.build, library))
+    restarted = Service(library, await asyncio.to_thread(build_matcher, library))
     async with running(settings, restarted, fake_api) as second:
         assert not admin_messages(fake_api, "Continued after a restart")  # an offer waits
         await fake_api.push_callback(button["callback_data"], user_id=ADMIN_ID)

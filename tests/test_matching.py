@@ -8,7 +8,8 @@ import pytest
 
 from bot.content.loader import load_library
 from bot.content.models import Library, Pack, Section
-from bot.distress import words
+from bot.distress import distress_kinds
+from bot.lang.text import words
 from bot.matching.lexical import (
     DISTRESS_SECTION_BOOST,
     NONE_BELOW,
@@ -17,10 +18,8 @@ from bot.matching.lexical import (
     MatchResult,
     _score_index,
     decide,
-    detect_script_language,
-    spelled_terms,
-    terms,
 )
+from bot.matching.words import detect_script_language, spelled_terms, terms
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -224,9 +223,14 @@ SECTIONS = (
 )
 
 
+def lexical_of(library: Library) -> Matcher:
+    """The lexical matcher of `library` (words only), flagging danger as the bot does."""
+    return Matcher.build(library, distress=distress_kinds)
+
+
 def build_matcher(urgent_sections: tuple[str, ...] = ()) -> Matcher:
     """A matcher over a small hand-made library (five sections, a few translations)."""
-    return Matcher.build(hand_made_library(SECTIONS, urgent_sections))
+    return lexical_of(hand_made_library(SECTIONS, urgent_sections))
 
 
 def hand_made_library(
@@ -581,7 +585,7 @@ def test_every_shipped_title_finds_its_section() -> None:
     from bot.content.loader import load_library
 
     library = load_library(ROOT / "content", ROOT / "seeds")
-    matcher = Matcher.build(library)
+    matcher = lexical_of(library)
     for shipped in library.sections:
         result = matcher.match(shipped.title["en"])
         assert result.answer == shipped.id, (shipped.title["en"], result)
@@ -593,7 +597,7 @@ def test_a_long_chatty_thai_question_is_read_to_its_end() -> None:
     # MAX_QUERY_WORDS words, and most of them unknown to the content.
     from bot.content.loader import load_library
 
-    matcher = Matcher.build(load_library(ROOT / "content", ROOT / "seeds"))
+    matcher = lexical_of(load_library(ROOT / "content", ROOT / "seeds"))
     question = (
         "สวัสดีค่ะ ฉันทำงานเป็นแม่บ้านที่ฮ่องกงมาห้าปีแล้วและมีลูกสองคนอยู่ที่บ้าน "
         "อยากรู้ว่าที่ประชุมพูดอะไรเกี่ยวกับค่าธรรมเนียมการส่งเงินกลับบ้านบ้าง"
@@ -604,6 +608,6 @@ def test_a_long_chatty_thai_question_is_read_to_its_end() -> None:
 def test_english_words_from_an_english_user_stay_english() -> None:
     """Taglish content must not pull a plain English question into Tagalog."""
     root = Path(__file__).resolve().parent.parent
-    real = Matcher.build(load_library(root / "content", root / "seeds"))
+    real = lexical_of(load_library(root / "content", root / "seeds"))
     assert real.match("border control", "en").lang == "en"
     assert real.match("paspor saya ditahan majikan", "en").lang == "id"

@@ -24,9 +24,8 @@ from hypothesis import strategies as st
 
 from bot.content.loader import load_library
 from bot.content.models import SUPPORTED_LANGUAGES, Library, pick
-from bot.matching import Matcher
 from bot.replies import MAX_PAYLOAD_BYTES, Reply, split_message
-from bot.service import Service
+from bot.service import Service, build_matcher
 from tests.conftest import ROOT
 from tests.html_check import assert_valid_telegram_html
 
@@ -192,7 +191,7 @@ def assert_sendable(reply: Reply) -> None:
 @pytest.fixture(scope="module")
 def core(library: Library) -> Service:
     """One Service for the module: hypothesis re-runs a test's body, not its fixtures."""
-    return Service(library, Matcher.build(library))
+    return Service(library, build_matcher(library))
 
 
 # --- the conversation core -------------------------------------------------------------------

@@ -21,7 +21,7 @@ from bot.matching.hybrid import section_texts
 from bot.matching.intents import SmallTalk
 from bot.matching.lexical import Candidate, MatchResult
 from bot.matching.semantic import CachedEmbedder, Vectors
-from bot.service import Service
+from bot.service import Service, build_matcher
 from tests.test_matching import SECTIONS, hand_made_library
 
 
@@ -94,7 +94,7 @@ def test_a_cache_from_another_model_or_a_broken_file_starts_empty(
 def test_an_upload_that_changes_one_section_embeds_only_its_new_texts(tmp_path: Path) -> None:
     model = WordsEmbedder()
     semantic = Semantic(model, tmp_path / "cache.npz")
-    service = Service(_library(SECTIONS), Matcher.build(_library(SECTIONS), semantic))
+    service = Service(_library(SECTIONS), build_matcher(_library(SECTIONS), semantic))
     before = len(model.seen)
     changed = replace(
         SECTIONS[0],
@@ -105,7 +105,7 @@ def test_an_upload_that_changes_one_section_embeds_only_its_new_texts(tmp_path: 
     assert service.matcher.semantic is semantic
     # A restart reads the cache: nothing at all to embed.
     restarted = Semantic(WordsEmbedder(), tmp_path / "cache.npz")
-    Matcher.build(_library([changed, *SECTIONS[1:]]), restarted)
+    build_matcher(_library([changed, *SECTIONS[1:]]), restarted)
     assert restarted.embedder.embedded == 0
 
 
@@ -205,7 +205,7 @@ def test_word_for_word_small_talk_needs_no_model() -> None:
 @pytest.fixture(scope="module")
 def real(semantic: Semantic) -> Matcher:
     """The hand-made library of tests/test_matching.py, matched with the real model."""
-    return Matcher.build(_library(SECTIONS), semantic)
+    return build_matcher(_library(SECTIONS), semantic)
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from bot.content.updates import (
     safe_file_name,
 )
 from bot.matching import Matcher
-from bot.service import Service
+from bot.service import Service, build_matcher
 from tests.test_content import BROKEN_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +80,7 @@ def base_library() -> Library:
 
 @pytest.fixture(scope="module")
 def base_matcher(base_library: Library) -> Matcher:
-    return Matcher.build(base_library)
+    return build_matcher(base_library)
 
 
 @pytest.fixture
@@ -270,7 +270,7 @@ def test_nothing_is_written_when_the_matcher_cannot_be_built(
     def broken(library, semantic=None):
         raise RuntimeError("index exploded")
 
-    monkeypatch.setattr(updates.Matcher, "build", broken)
+    monkeypatch.setattr(updates, "build_matcher", broken)
     before_files, before_library = snapshot(content_dir), service.library
     result = manager.apply_upload("ferry.yaml", FERRY)
     assert not result.ok
@@ -499,7 +499,7 @@ def test_library_swaps_are_atomic_for_readers(base_library, base_matcher, conten
     service = Service(base_library, base_matcher)
     (content_dir / "ferry.yaml").write_bytes(FERRY)
     bigger = load_library(content_dir, SEEDS)
-    bigger_matcher = Matcher.build(bigger)
+    bigger_matcher = build_matcher(bigger)
     stop = threading.Event()
     errors: list[BaseException] = []
 

@@ -23,8 +23,7 @@ from bot.console import ConsoleChat
 from bot.content.loader import load_library
 from bot.content.models import SUPPORTED_LANGUAGES, Library
 from bot.i18n import t
-from bot.matching import Matcher
-from bot.service import Service
+from bot.service import Service, build_matcher
 from tests.conftest import ADMIN_ID, RunningBot, run_bot
 from tests.fake_bot_api import Call, FakeBotApi
 from tests.html_check import assert_valid_telegram_html
@@ -89,7 +88,7 @@ async def referral_bot(
 ) -> AsyncIterator[RunningBot]:
     """The bot serving the real content and the sample referrals."""
     shutil.copy(SAMPLE_REFERRALS, bot_settings.content_dir / SAMPLE_REFERRALS.name)
-    service = Service(referral_library, Matcher.build(referral_library))
+    service = Service(referral_library, build_matcher(referral_library))
     async with run_bot(bot_settings, service, fake_api) as running:
         yield running
 

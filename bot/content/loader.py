@@ -48,7 +48,7 @@ _YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SECTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 SEED_FILE_NAME = re.compile(r"^[A-Za-z0-9._-]+\.txt$")
 
-PACK_KEYS = {"id", "version", "title", "source", "urgent_sections"}
+PACK_KEYS = {"id", "version", "title", "source", "urgent_sections", "synonyms"}
 SOURCE_KEYS = {"document", "file", "date", "place"}
 SECTION_KEYS = {"id", "source_lines", "related", "reviewed", *TEXT_FIELDS, *LIST_FIELDS}
 # The safety keys: the urgent-help notes and the checked referrals (see content/README.md).
@@ -456,6 +456,7 @@ class _PackChecker:
         referrals = self._referrals(document)
         # A safety pack (urgent notes, referrals) explains no document: no source, no sections.
         safety_only = "sections" not in document and any(key in document for key in SAFETY_KEYS)
+        synonyms = self._synonyms(header.get("synonyms", {}))
         source = header.get("source")
         if source is None and safety_only:
             source = {}
@@ -522,11 +523,37 @@ class _PackChecker:
             urgent_reviewed=urgent_reviewed,
             urgent_sections=tuple(urgent_sections),
             referrals=referrals,
+            synonyms=synonyms,
             loaded_at=datetime.now(UTC),
             glossary=glossary,
             next_steps=next_steps,
             plain_language=plain,
         )
+
+    def _synonyms(self, raw: Any) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """`synonyms: {lang: ["boss employer", ...]}`: words the pack's readers use for words
+        its content uses; each group is a line of two or more words, read as the same thing."""
+        path: Path_ = ("pack", "synonyms")
+        if not isinstance(raw, dict):
+            self.problem(path, "must map language codes to lists of word groups")
+            return {}
+        found: dict[str, tuple[tuple[str, ...], ...]] = {}
+        for lang, groups in raw.items():
+            if lang not in SUPPORTED_LANGUAGES:
+                self.problem((*path, lang), f"'{lang}' is not a supported language")
+                continue
+            if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+                self.problem((*path, lang), 'must be a list of word groups ("boss employer")')
+                continue
+            kept = []
+            for index, group in enumerate(groups):
+                words = tuple(group.split())
+                if len(words) < 2:
+                    self.problem((*path, lang, index), f"'{group}' needs two or more words")
+                else:
+                    kept.append(words)
+            found[lang] = tuple(kept)
+        return found
 
     # --- blocks beside the sections -----------------------------------------------------------
 

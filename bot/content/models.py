@@ -239,6 +239,9 @@ class Pack:
     # Sections that speak to someone in danger; a message that sounds like danger leans to them.
     urgent_sections: tuple[str, ...] = ()
     referrals: tuple[CountryReferrals, ...] = ()
+    # Word groups (per language) read as the same thing when matching: readers' words for the
+    # content's words, added by admins without code (bot/lang/<code>/synonyms.yaml is the base).
+    synonyms: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     loaded_at: datetime | None = None
     glossary: tuple[GlossaryEntry, ...] = ()
     next_steps: NextSteps = field(default_factory=NextSteps)
@@ -302,6 +305,13 @@ class Library:
                         country.code, before.name, before.contacts + country.contacts
                     )
         return dict(sorted(merged.items()))
+
+    @property
+    def synonym_groups(self) -> tuple[tuple[str, ...], ...]:
+        """Every pack's synonym groups, in every language."""
+        return tuple(
+            group for pack in self.packs for groups in pack.synonyms.values() for group in groups
+        )
 
     @property
     def glossary(self) -> tuple[GlossaryEntry, ...]:

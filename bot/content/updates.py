@@ -43,8 +43,7 @@ from bot.content.loader import build_library, read_content_dir
 from bot.content.models import SUPPORTED_LANGUAGES, Library, Pack
 from bot.content.plain import content_report
 from bot.content.safety import SafetyChange, diff_safety, stale_referrals
-from bot.matching import Matcher
-from bot.service import Service
+from bot.service import Service, build_matcher
 
 log = logging.getLogger("bot.content.updates")
 
@@ -518,7 +517,7 @@ class ContentManager:
         library = self._keep_load_times(library, files)
         try:
             # The same embedding model (and cache): only texts that changed are embedded.
-            matcher = Matcher.build(library, self.service.matcher.semantic)
+            matcher = build_matcher(library, self.service.matcher.semantic)
         except Exception as error:  # the content must never go live without a working index
             log.exception("content: building the matcher failed")
             return UpdateResult(

@@ -10,6 +10,10 @@ A folder with a `language.yaml` is a language. Its files, all optional but langu
 - `stems.yaml`: `irregular` (word: stem), `suffixes` (tried in order, English-style rules) or
   `endings` (the longest that fits is cut), `keep` (letters a stem keeps at least), `passes`.
 - `synonyms.yaml`: `groups`, each a line of words read as the same thing.
+- `latin.yaml`: `words`, how the language is typed in Latin letters (its commonest words), to
+  tell apart the languages of a Latin-script message.
+- `romanised.yaml` (languages with their own script): `transliteration` (Latin spelling: its
+  letters, "^" for the start of a word) or `vocabulary` (native word: its Latin spellings).
 - `distress.yaml`: `concepts` (concept: entries; "word*" is a prefix, "word_word" a phrase),
   `personal`, `modals`, `modals_after`, `not_typos`, `segmentation_words`, `markers`,
   `homographs`, `aliases` (see bot/distress.py for what each means).
@@ -79,6 +83,9 @@ class Language:
     stems: Stems | None = None
     synonyms: tuple[tuple[str, ...], ...] = ()
     distress: DistressWords = field(default_factory=DistressWords)
+    latin_words: tuple[str, ...] = ()
+    transliteration: tuple[tuple[str, str], ...] = ()
+    romanised: Mapping[str, str] = field(default_factory=dict)  # Latin spelling -> native word
 
 
 class _Reader:
@@ -214,6 +221,12 @@ def load_language(folder: Path) -> Language:
         homographs=danger.words("homographs"),
         aliases=danger.word_map("aliases"),
     )
+    latin = read("latin.yaml", "words")
+    roman = read("romanised.yaml", "transliteration", "vocabulary")
+    spellings: dict[str, str] = {}
+    for native, written in roman.mapping("vocabulary").items():
+        for spelling in roman.words(f"vocabulary: {native}", written):
+            spellings.setdefault(spelling, str(native))
     language = Language(
         code=folder.name,
         name=about.text("name", folder.name),
@@ -225,6 +238,9 @@ def load_language(folder: Path) -> Language:
         stems=stems,
         synonyms=synonyms,
         distress=distress,
+        latin_words=latin.words("words"),
+        transliteration=tuple(roman.word_map("transliteration").items()),
+        romanised=MappingProxyType(spellings),
     )
     if problems:
         raise LanguageDataError("; ".join(problems))

@@ -1,4 +1,5 @@
-"""Matching free text to sections: `Matcher.build(library, semantic)`, `matcher.match(query, lang)`.
+"""Matching free text to sections: `Matcher.build(library, semantic, distress=...)`,
+`matcher.match(query, lang)`.
 
 `bot.matching.hybrid.Matcher` combines the lexical matcher (rapidfuzz over the content's words
 and phrases, `bot.matching.lexical`) with sentence embeddings (`bot.matching.semantic`) and

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.matching.intents import CALM, DANGER, OFFTOPIC, SMALLTALK_KINDS, Exemplar, SmallTalk
 from bot.matching.lexical import Candidate, MatchResult
+from bot.matching.words import written_language
 
 # ---------------------------------------------------------------------------------------------
 # Tuning, chosen on eval/dev-questions.yaml and eval/dev-chat.yaml (plus the older
@@ -117,7 +118,9 @@ def decide(signals: Signals) -> MatchResult:
     lexical = signals.lexical
     if signals.rule_intent is not None and not lexical.distress:
         talk = signals.rule_intent
-        return _intent(lexical, talk.kind, talk.lang or lexical.lang)
+        return _intent(
+            lexical, talk.kind, written_language(lexical.query) or talk.lang or lexical.lang
+        )
     if not signals.semantic:
         return lexical
     distress = lexical.distress or signals.semantic_danger()
@@ -131,7 +134,8 @@ def decide(signals: Signals) -> MatchResult:
     base = replace(lexical, distress=distress, candidates=candidates, intent=None)
     if not distress and kind is not None and smalltalk + SMALLTALK_BIAS > max(top, offtopic):
         nearest = signals.nearest.get(kind)
-        return _intent(base, kind, nearest.lang if nearest else lexical.lang)
+        said = written_language(lexical.query) or (nearest.lang if nearest else lexical.lang)
+        return _intent(base, kind, said)
     related = tuple(sid for sid, value in topics[:3] if value >= SUGGEST_MIN)
     if offtopic > top or top < ANSWER_MIN:
         return replace(base, decision="none", answer=None, alternatives=related)

@@ -26,8 +26,8 @@ import numpy as np
 from bot.content.models import SUPPORTED_LANGUAGES, Library, Section
 from bot.matching import decide
 from bot.matching.intents import Exemplar, PhraseBook, load_exemplars
+from bot.matching.lexical import DangerCheck, MatchResult
 from bot.matching.lexical import Matcher as LexicalMatcher
-from bot.matching.lexical import MatchResult
 from bot.matching.semantic import CachedEmbedder, Embedder, Vectors, load_embedder
 
 log = logging.getLogger(__name__)
@@ -142,9 +142,12 @@ class Matcher:
         self._lock = threading.Lock()
 
     @classmethod
-    def build(cls, library: Library, semantic: Semantic | None = None) -> Matcher:
-        """Index `library` by words and, with `semantic`, by meaning."""
-        lexical = LexicalMatcher.build(library)
+    def build(
+        cls, library: Library, semantic: Semantic | None = None, *, distress: DangerCheck
+    ) -> Matcher:
+        """Index `library` by words and, with `semantic`, by meaning. `distress` tells whether
+        a message sounds like danger (the service passes bot.distress.distress_kinds in)."""
+        lexical = LexicalMatcher.build(library, distress=distress)
         vectors = SectionVectors.build(library.sections, semantic) if semantic else None
         ids = [section.id for section in library.sections]
         return cls(lexical, ids, library.urgent_sections, semantic, vectors)

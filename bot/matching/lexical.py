@@ -1,7 +1,7 @@
 """Find the section a free-text question is about. Pure: no I/O, no Telegram.
 
-`Matcher.build(library)` indexes every section once, in every language the library has;
-`matcher.match(query, lang)` ranks the sections and decides what the bot should do:
+`Matcher.build(library, distress=distress_kinds)` indexes every section once, in every language
+the library has; `matcher.match(query, lang)` ranks the sections and decides what to do:
 
 - ``answer``: one clear winner, shown straight away; `alternatives` are the next (at most two)
   plausible sections, offered as buttons.
@@ -14,15 +14,13 @@
 
 How a question is scored (every step is the same for the content and the question):
 
-1. Text is folded (case, Latin accents, apostrophes; other scripts keep their marks), split into
-   words, greetings and filler words are dropped ("hi", "please", "what did they say about"),
-   and words are reduced to a stem (English plurals and suffixes, Russian endings, Bengali and
-   Nepali case endings). Thai, written without spaces, is cut into overlapping three-letter
-   pieces; Vietnamese also gets each pair of neighbouring syllables as one term.
+1. Text is read by `bot.matching.words` (folded, filler dropped, stemmed; Thai cut into
+   overlapping three-letter pieces; Vietnamese syllable pairs), with each language's word lists
+   from its data folder, bot/lang/<code>/.
 2. Each question word is looked up in the language's vocabulary: exactly, then split in two when
    a space is missing ("humanrights"), then fuzzily for typos (rapidfuzz `fuzz.ratio` on the
-   words of similar length). A small table of everyday synonyms adds words the document uses
-   ("boss" -> employer, "papers" -> documents).
+   words of similar length). Everyday synonyms (bot/lang/<code>/synonyms.yaml, and a content
+   pack's own `synonyms:`) add words the document uses ("boss" -> employer).
 3. *Word score*: how much of the question's weight a section covers. Each word weighs its IDF
    (how few sections use it), so "migrant" or "compact", which are everywhere, count for almost
    nothing. A section's word counts in full when it is in the title, keywords or example
@@ -43,7 +41,7 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -51,9 +49,23 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Library, Section
-from bot.distress import WORD, distress_kinds, fold, split_words
+from bot.lang.text import WORD, is_thai
+from bot.matching.words import (
+    LATIN_LANGUAGES,
+    LATIN_READER,
+    PAIRED,
+    SYNONYM_GROUPS,
+    SYNONYMS,
+    THAI_GRAM,
+    detect_script_language,
+    spelled_terms,
+    synonym_table,
+)
+from bot.matching.words import term as _term
 
 Decision = Literal["answer", "clarify", "none"]
+# The kinds of danger a message sounds like (bot.distress.distress_kinds): empty when none.
+DangerCheck = Callable[[str], Sequence[str]]
 
 # ---------------------------------------------------------------------------------------------
 # Tuning. Scores are 0-100. Measured with `python scripts/eval_matching.py` on the dev set
@@ -158,603 +170,12 @@ RESULT_CACHE_SIZE = 4096  # recent (question, language) results kept per matcher
 # English) keeps it unless another language scores this much better ("work visa" is English
 # and Tagalog alike).
 LANGUAGE_MARGIN = 1.15
+# A Latin-script message whose words do not tell its language is read as romanised Russian,
+# Bengali, Nepali or Thai only if it matches this much better in that language.
+ROMANISED_MARGIN = 1.5
 _CACHE_LIMIT = 20_000  # word look-ups remembered per language
 _SPLIT_MIN = 4  # each part of a word split at a missing space ("comunity" is not com+unity)
 _SPLIT_MAX = 30  # longer "words" are not two words run together (keeps huge input cheap)
-
-# ---------------------------------------------------------------------------------------------
-# Words
-# ---------------------------------------------------------------------------------------------
-
-# Greetings, filler and function words in every bot language. They carry no topic, and
-# dropping them makes "hey, please, what did they say about remittances?" score exactly as
-# "remittances". Question words are filler too: the topic is in the other words. Vietnamese
-# words are folded without their tone marks, so a filler word that folds like a content
-# syllable ("có" and "cơ quan", "về" and "bảo vệ", "hỏi" and "xã hội") is left to IDF instead.
-_STOPWORDS = frozenset(
-    fold(word)
-    for word in split_words(
-        """
-    a an the and or but if then so of in on at to for from with without by as into onto
-    about over under up down out off than too very just only also even still really quite
-    i me my mine myself we us our ours you your yours he him his she her hers it its they them
-    their theirs this that these those there here one ones someone anyone everyone something
-    anything everything some any all each every both either neither other another such same
-    am is are was were be been being do does did doing done have has had having get gets got
-    can could would should shall will may might must need needs ok okay okey yes yeah no not
-    what which who whom whose when where why how whats wats wat whats hows whos
-    tell say said says saying know knows explain mean means meant talk talks talked speak
-    want wanted like let lets give show find read question questions answer ask asked asking
-    please pls plz kindly thanks thank thx hi hello hey hiya dear sir madam maam bro sis
-    hmm hm um uh oh lol good morning evening afternoon day bye goodbye cheers welcome
-    regarding concerning re detail details part section point
-    stress stressed emphasise emphasised emphasize emphasized highlight highlighted note
-    noted mention mentioned discuss discussed recommend recommended suggest suggested
-    propose proposed underline underlined underscore underscored cite cited reiterate
-    reiterated acknowledge acknowledged describe described
-    more less most least many much lot lots few little enough quite rather kind sort maybe
-    perhaps actually basically currently now today yet already again ever often always
-    im ive id ill youre dont doesnt didnt cant cannot wont isnt arent wasnt werent
-    и в во не что как кто на с со о об обо по за из к у ли же бы это этот эта эти для а но или
-    мне меня я мы вы ты он она они их его ее её есть был была было были будет какой какая
-    какие какую каким какое кроме ещё еще уже так там тут здесь чем при от до про всё все
-    пожалуйста привет здравствуйте спасибо скажите расскажите
-    apa yang dan di ke dari untuk dengan ini itu saya aku kami kita anda ada soal tentang
-    bagaimana apakah bisa karena atau juga akan sudah dalam pada oleh mereka dia halo hai
-    tolong mohon terima kasih adalah sebagai lebih
-    ang ng mga sa na ay ba ako ko ka mo siya niya kami tayo sila nila at o kung may kahit ano
-    paano bakit saan sino po opo naman lang din rin nang para hello kumusta salamat yung iyong
-    কি কী এর এই ও আর আমি আমরা আমাদের তুমি আপনি না হয় হচ্ছে করে জন্য কে যে সে তারা এবং বা
-    কোন কোনো কেন কিভাবে কীভাবে আছে ছিল হবে নিয়ে সম্পর্কে দিয়ে থেকে
-    के को का की र मा छ हो यो त्यो म हामी तपाईं भनियो गर्न लागि पनि बारे कुन कसरी किन छन्
-    थियो हुन्छ गरेको भन्ने
-    là không gì nào của và cho được thế tôi em mình ơi nhé với một những các này đó nếu hay
-    hoặc bị đang rất sao ở trong xin chào giúp ạ à ai
-    """
-    )
-)
-
-# Everyday words people use for what the document calls otherwise, built from the document's
-# own concepts (remittances, decent work, orientation, irregular status, drivers, ...), not
-# from test questions. Each group is read both ways; a match through it counts a bit less.
-_SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("boss", "employer", "company", "companies", "manager", "sponsor"),
-    ("papers", "document", "documents", "passport", "documentation"),
-    ("undocumented", "irregular", "illegal", "unauthorised", "unauthorized", "overstay"),
-    ("salary", "wage", "wages", "pay", "income", "earnings", "underpaid"),
-    ("job", "work", "employment"),
-    ("kid", "kids", "child", "children", "minor", "minors", "underage", "youth"),
-    ("meeting", "conference", "gathering", "summit", "forum", "talks"),
-    ("cash", "money", "remittance", "remittances", "transfer", "wire"),
-    ("abroad", "overseas", "foreign"),
-    ("flood", "storm", "typhoon", "cyclone", "earthquake", "tsunami", "disaster", "disasters"),
-    ("climate", "warming"),
-    ("drought", "climate"),
-    ("school", "schooling", "education", "study", "teacher"),
-    ("doctor", "hospital", "clinic", "medicine", "medical", "health", "sick"),
-    ("lawyer", "court", "courts", "judge", "justice"),
-    ("deport", "deported", "deportation", "return", "expel", "expelled"),
-    ("agent", "broker", "middleman", "recruiter", "recruitment", "agency"),
-    ("fee", "fees", "cost", "costs", "charge", "charges", "price"),
-    ("rule", "rules", "law", "laws", "legislation", "regulation"),
-    ("country", "countries", "state", "states", "nation", "nations"),
-    ("government", "governments", "authorities", "state"),
-    ("help", "assistance", "support", "aid"),
-    ("training", "skills", "skill", "course", "trained"),
-    ("orientation", "briefing", "induction", "session", "seminar"),
-    ("arrive", "arrival", "land", "landing"),
-    ("diploma", "degree", "certificate", "qualification", "qualifications"),
-    ("women", "woman", "female", "gender"),
-    ("racism", "racist", "xenophobia", "discrimination", "prejudice", "hate", "hatred"),
-    ("union", "unions"),
-    ("smuggler", "smugglers", "smuggling", "smuggled"),
-    ("gang", "gangs", "crime", "criminal", "criminals", "mafia"),
-    ("home", "origin", "hometown", "homeland"),
-    ("host", "destination", "receiving"),
-    ("war", "conflict", "fighting"),
-    ("reason", "reasons", "cause", "causes", "driver", "drivers"),
-    ("poor", "poverty", "hunger"),
-    ("growth", "development", "progress"),
-    ("option", "options", "choice", "alternative"),
-    ("dangerous", "unsafe", "risky", "danger"),
-    ("cooperation", "cooperate", "collaboration", "collaborate", "partnership", "teamwork"),
-    ("deal", "pact", "agreement", "treaty", "accord", "compact"),
-    ("report", "summary", "document"),
-    ("chapter", "chapters", "theme", "themes", "topic", "topics", "area", "areas"),
-    ("delegate", "delegates", "representative", "representatives", "officials"),
-    ("ngo", "ngos", "grassroots", "activist", "activists", "charity", "charities", "advocates"),
-    ("locals", "local", "community", "neighbours", "neighbors", "host"),
-    ("welfare", "benefits", "pension", "insurance"),
-    ("shortage", "shortages", "lack", "gap", "gaps"),
-    ("business", "businesses", "shop", "entrepreneur", "entrepreneurship"),
-    ("jail", "prison", "detention", "detained", "locked"),
-    ("embassy", "consulate", "consular"),
-    ("island", "islands", "sids"),
-    ("numbers", "statistics", "figures", "data"),
-    ("check", "monitor", "monitoring", "review", "track"),
-    ("fake", "false", "fraud", "scam", "cheat", "cheated", "lie", "lied", "trick", "tricked"),
-    ("info", "information", "advice"),
-    ("equal", "same", "fair", "unfair"),
-    ("stay", "remain"),
-    ("leave", "emigrate", "emigration"),
-    ("trafficked", "trafficking", "slavery", "exploitation", "exploited"),
-    # Everyday words for the document's concepts, each group checked to reach a word the English
-    # content uses and not to turn everyday chat into an answer.
-    # purpose of the meeting / aims and goals of the compact
-    ("purpose", "aim", "goal", "objective", "intention"),
-    # "is this a law?" / legally binding
-    ("binding", "mandatory", "compulsory", "obligatory", "enforceable"),
-    # who took part: participants
-    ("participant", "attendee"),
-    # talks on the compact: consultations, negotiations
-    ("consultation", "negotiation", "negotiator", "deliberation"),
-    # persons with disabilities
-    ("disabled", "disability", "handicapped", "wheelchair", "blind", "deaf", "impairment"),
-    # promises kept / false promises
-    ("promise", "pledge", "vow", "guarantee"),
-    # duty-bearers, shared responsibility
-    ("responsibility", "responsible", "duty", "accountable", "accountability", "obligation"),
-    # pitfalls / negative impacts
-    ("pitfall", "downside", "drawback", "disadvantage", "negative"),
-    # the region / Asia
-    ("region", "asia", "asian", "continent", "subregion"),
-    # refugees vs migrants
-    ("refugee", "asylum", "displaced", "persecution", "idp"),
-    # skills recognition ("degree not recognized")
-    ("recognition", "recognize", "recognise", "accreditation", "equivalence", "validate"),
-    # portability of earned benefits
-    ("portability", "portable", "transferable", "transferability"),
-    # pension / social security schemes migrants name (extends the welfare group)
-    ("pension", "retirement", "gratuity", "superannuation", "sss", "gosi", "epf", "cpf", "socso"),
-    # private sector (extends the business group)
-    ("business", "firm", "corporation", "enterprise", "industry"),
-    # harassment at work
-    ("harassment", "bully", "bullied", "insult", "humiliate", "humiliated", "molest", "intimidate"),
-    # abuse at work
-    ("abuse", "mistreat", "maltreat", "beaten", "slapped", "assault"),
-    # regularization / legal status
-    ("regularize", "regularise", "amnesty", "legalize", "legalise"),
-    # unpaid wages
-    ("unpaid", "arrears", "withheld", "withhold", "backpay", "nonpayment"),
-    # pay slip (extends the salary group)
-    ("wage", "payslip", "payroll", "paycheck", "paycheque", "remuneration"),
-    # working conditions: hours
-    ("conditions", "overtime", "workload"),
-    # working conditions: housing
-    ("conditions", "dorm", "dormitory", "accommodation", "housing"),
-    # decent work, dignity and respect
-    ("dignity", "dignified", "respect", "disrespect"),
-    # complaint / grievance mechanism
-    ("complaint", "complain", "grievance", "hotline", "helpline"),
-    # access to remedy
-    ("remedy", "redress", "compensation", "reparation", "reimburse"),
-    # domestic workers
-    (
-        "domestic",
-        "maid",
-        "housemaid",
-        "nanny",
-        "housekeeper",
-        "babysitter",
-        "household",
-        "housework",
-        "caregiver",
-    ),
-    # health care (extends the doctor group)
-    ("hospital", "healthcare", "illness", "injury", "surgery", "sickness"),
-    # birth certificates
-    ("birth", "baby", "newborn", "infant", "maternity"),
-    # keeping your own passport
-    ("keep", "confiscate", "confiscated", "seize"),
-    # arrest and immigration detention (extends the jail group)
-    ("arrest", "raid", "crackdown", "custody", "detain"),
-    # firewalls between services and immigration
-    ("firewall", "confidential", "anonymous", "anonymity"),
-    # visa / work permit
-    ("visa", "permit", "iqama", "residency", "residence"),
-    # Gulf sponsorship (kafala) -> employer (extends the boss group)
-    ("employer", "sponsor", "kafala", "kafeel", "kafil"),
-    # visa expired / overstay (extends the undocumented group)
-    ("expired", "lapsed", "overstay"),
-    # irregular status after running away from an employer (extends the undocumented group)
-    ("irregular", "abscond", "runaway", "tnt"),
-    # family reunification
-    ("reunification", "reunite", "reunion"),
-    # join my husband / wife
-    ("spouse", "husband", "wife"),
-    # licensed recruitment agency
-    ("licensed", "licence", "licenced", "registered", "legit", "legitimate", "certified"),
-    # pre-departure orientation
-    ("departure", "predeparture", "depart", "pdos"),
-    # skills shortages / jobs nobody wants (extends the shortage group)
-    ("shortage", "vacancy", "unfilled", "understaffed", "demand"),
-    # fair hiring / recruitment
-    ("hire", "recruit", "headhunt"),
-    # "kicked out" / deported (extends the deport group)
-    ("deport", "kick", "expulsion", "removal", "banish", "blacklist"),
-    # return, repatriation and reintegration (extends the deport/return group)
-    ("return", "homecoming", "repatriate", "reintegration"),
-    # evacuation / rescue in a crisis
-    ("evacuation", "evacuated", "airlift", "rescue"),
-    # stuck in a crisis / trapped
-    ("stuck", "stranded", "marooned", "trapped"),
-    # crises (MICIC, cross-border crises)
-    ("crisis", "emergency", "unrest", "riot", "coup"),
-    # remittance channels people name (extends the cash/remittance group)
-    ("remittance", "padala", "hawala", "hundi", "moneygram", "bkash", "gcash"),
-    # banks, de-risking, financial inclusion
-    ("bank", "unbanked"),
-    # cheaper transfers
-    ("cheap", "affordable", "inexpensive"),
-    # diaspora / nationals abroad
-    ("diaspora", "expat", "expatriate", "compatriot", "ofw", "nri"),
-    # public perception / positive image of migrants
-    ("perception", "image", "reputation", "stereotype", "attitude"),
-    # anti-migrant sentiment (extends the racism group)
-    ("xenophobia", "hostility", "backlash", "intolerance", "antimigrant", "antiimmigrant"),
-    # social costs: separated families
-    ("separated", "homesick"),
-    # social costs: family breakdown
-    ("breakdown", "broken", "divorce"),
-    # no jobs at home
-    ("job", "jobless", "unemployed"),
-    # "no job in my village" / hometown
-    ("village", "rural", "countryside", "province", "barangay", "hometown"),
-    # drought (extends the drought/climate group)
-    ("drought", "famine", "desertification"),
-    # small islands and sea-level rise (extends the island group)
-    ("island", "atoll", "sinking", "submerged", "erosion", "sealevel"),
-    # war and conflict (extends the war group)
-    ("war", "bombing", "militia", "rebels", "insurgency", "genocide", "airstrike"),
-    # forced / child marriage (not "married": that is family talk, not forced marriage)
-    ("marriage", "bride", "dowry"),
-    # girls at risk
-    ("girl", "teenager", "adolescent"),
-    # forced to leave / forced labour
-    ("forced", "compelled", "coerced", "pressured"),
-    # other natural disasters (extends the disaster group)
-    ("disaster", "landslide", "volcano", "eruption", "wildfire", "calamity", "catastrophe"),
-    # education (extends the school group)
-    ("education", "tuition", "scholarship", "literacy"),
-    # tricked / deceived / false promises (extends the fraud group)
-    ("tricked", "deceived", "deception", "mislead", "misled", "lure", "duped", "swindle"),
-    # modern slavery (extends the trafficking group)
-    ("slavery", "enslaved", "servitude", "bondage", "captive", "captivity"),
-    # recruitment debt / debt for the job
-    ("debt", "owe", "loan", "borrow", "bondage", "moneylender"),
-    # fishing boat
-    ("boat", "vessel", "trawler", "seafarer", "seaman", "crew"),
-    # fishing (forced labour at sea)
-    ("fishing", "fisherman", "fishermen"),
-    # police / law enforcement
-    ("police", "policeman", "policemen", "constable"),
-    # shelter for victims
-    ("shelter", "safehouse"),
-    # prosecution, punish traffickers
-    ("prosecution", "punish", "convict", "sentenced"),
-    # smugglers (extends the smuggler group)
-    ("smuggler", "snakehead", "coyote"),
-    # NGOs (extends the ngo group)
-    ("ngo", "nonprofit", "nongovernmental", "volunteer", "cso"),
-    # access to justice / legal aid (extends the lawyer group)
-    ("justice", "lawyer", "attorney", "paralegal", "solicitor"),
-    # recruitment fees deducted (extends the fee group)
-    ("fee", "deduction"),
-    # ethical recruitment
-    ("ethical", "honest", "reputable", "scrupulous"),
-)
-
-# Irregular plurals and past forms, so "paid" finds "pay" and "children" finds "child".
-_EN_IRREGULAR = {
-    "women": "woman",
-    "men": "man",
-    "children": "child",
-    "people": "person",
-    "persons": "person",
-    "lives": "life",
-    "wives": "wife",
-    "paid": "pay",
-    "made": "make",
-    "left": "leave",
-    "sent": "send",
-    "sold": "sell",
-    "bought": "buy",
-    "took": "take",
-    "taken": "take",
-    "gave": "give",
-    "given": "give",
-    "went": "go",
-    "gone": "go",
-    "came": "come",
-    "held": "hold",
-    "kept": "keep",
-    "met": "meet",
-    "found": "find",
-    "lost": "lose",
-    "fled": "flee",
-    "brought": "bring",
-    "chose": "choose",
-    "chosen": "choose",
-    "born": "birth",
-    "thought": "think",
-    "spent": "spend",
-    "built": "build",
-    "caught": "catch",
-    "taught": "teach",
-    "won": "win",
-    "fell": "fall",
-    "ran": "run",
-    "lent": "lend",
-    "owed": "owe",
-    "stole": "steal",
-    "stolen": "steal",
-}
-# English suffixes, longest first; two passes ("nationalities" -> national -> nation).
-_EN_SUFFIXES = (
-    "ization",
-    "isation",
-    "ition",
-    "ation",
-    "ments",
-    "ment",
-    "ness",
-    "ship",
-    "ance",
-    "ence",
-    "ing",
-    "ity",
-    "ive",
-    "ion",
-    "ist",
-    "ism",
-    "ate",
-    "ant",
-    "ent",
-    "ful",
-    "ies",
-    "ee",
-    "er",
-    "ed",
-    "ly",
-    "al",
-    "ic",
-    "is",
-    "iz",
-    "y",
-)
-_RU_ENDINGS = tuple(
-    sorted(
-        split_words(
-            """
-            иями ями ами ого его ому ему ыми ими ых их ией ия ии ию иях иям ов ев ей ий ый ой
-            ая яя ое ее ые ие ам ям ах ях ом ем ую юю ть ться тся а я о е ы и у ю ь
-            """
-        ),
-        key=len,
-        reverse=True,
-    )
-)
-_BN_ENDINGS = tuple(
-    sorted(
-        split_words("গুলোর গুলোকে গুলো গুলি দেরকে দের েরা ের কে তে টি টা রা য় র ে"),
-        key=len,
-        reverse=True,
-    )
-)
-_NE_ENDINGS = tuple(
-    sorted(
-        split_words("हरूको हरूलाई हरूमा हरू लाई बाट सँगको सँग बारे को का की ले मा मै"),
-        key=len,
-        reverse=True,
-    )
-)
-_DOUBLE_END = re.compile(r"([bcdfgkmnprt])\1$")
-_HYPHENATED = re.compile(r"\b(\w+)-(\w+)\b")
-
-_SCRIPT_RANGES: tuple[tuple[str, str, str], ...] = (
-    ("\u0400", "\u04ff", "ru"),
-    ("\u0980", "\u09ff", "bn"),
-    ("\u0900", "\u097f", "ne"),
-    ("\u0e00", "\u0e7f", "th"),
-)
-_LATIN_LANGUAGES = ("en", "id", "tl", "vi")
-# Languages whose neighbouring words are also indexed as one (see `spelled_terms`).
-_PAIRED = frozenset({"vi"})
-
-# Thai is written without spaces between words, and a word list good enough to cut it into
-# words would be a large dependency. So a run of Thai letters is indexed as its overlapping
-# three-letter pieces: a question that contains a keyword contains all of the keyword's pieces,
-# a typo spoils only the pieces around it, and IDF makes pieces that every section has (from
-# common words) count for little, as it does for common English words.
-THAI_GRAM = 3
-# Polite particles and question words at the end of a Thai question ("...ไหมครับ") say nothing
-# about the topic; they are cut off before the run is split into pieces.
-_THAI_TAIL = tuple(
-    sorted(
-        split_words(
-            """
-            ครับ คับ ค่ะ คะ ค่า จ้า จ้ะ นะ น่ะ หน่อย ไหม มั้ย มั๊ย หรือไม่ หรือเปล่า รึเปล่า บ้าง
-            อะไร อย่างไร ยังไง แบบไหน ที่ไหน เมื่อไร เมื่อไหร่ ได้ไหม ได้มั้ย ได้หรือไม่ หรือ
-            """
-        ),
-        key=len,
-        reverse=True,
-    )
-)
-
-
-def _stem_en(word: str) -> str:
-    word = _EN_IRREGULAR.get(word, word)
-    if len(word) <= 3:
-        return word
-    word = word.replace("bour", "bor").replace("vour", "vor")
-    if word.endswith("ies") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif word.endswith(("sses", "ches", "shes", "xes")):
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    for _ in range(2):
-        for suffix in _EN_SUFFIXES:
-            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-                word = _DOUBLE_END.sub(r"\1", word[: -len(suffix)])
-                break
-        else:
-            break
-    if len(word) > 3 and word.endswith("e"):
-        word = word[:-1]
-    return word
-
-
-def _strip_endings(word: str, endings: Sequence[str], keep: int, passes: int = 1) -> str:
-    for _ in range(passes):
-        for ending in endings:
-            if word.endswith(ending) and len(word) - len(ending) >= keep:
-                word = word[: -len(ending)]
-                break
-        else:
-            break
-    return word
-
-
-def stem(word: str) -> str:
-    """The stem of one folded word, by its script; the same for question and content."""
-    if word.isascii():
-        return _stem_en(word) if word.isalpha() else word
-    first = word[0]
-    if "\u0400" <= first <= "\u04ff":
-        return _strip_endings(word, _RU_ENDINGS, keep=3)
-    if "\u0980" <= first <= "\u09ff":
-        return _strip_endings(word, _BN_ENDINGS, keep=2, passes=2)
-    if "\u0900" <= first <= "\u097f":
-        return _strip_endings(word, _NE_ENDINGS, keep=2, passes=2)
-    return word
-
-
-# Folded word -> term ("" for filler), shared by every index: content and questions repeat
-# the same few thousand words, and stemming each once keeps the build fast.
-_TERMS: dict[str, str] = {}
-_TERMS_LIMIT = 500_000
-
-
-def _term(word: str) -> str | None:
-    """The indexed form of one folded word, or None for filler and single letters."""
-    found = _TERMS.get(word)
-    if found is None:
-        filler = word in _STOPWORDS or (len(word) < 2 and not word.isdigit())
-        found = "" if filler else stem(word)
-        if len(_TERMS) < _TERMS_LIMIT:
-            _TERMS[word] = found
-    return found or None
-
-
-def _thai_pieces(run: str) -> list[str]:
-    """The overlapping THAI_GRAM-letter pieces of a run of Thai letters, particles cut off."""
-    trimmed = True
-    while trimmed and len(run) > THAI_GRAM:
-        trimmed = False
-        for tail in _THAI_TAIL:
-            if run.endswith(tail) and len(run) - len(tail) >= THAI_GRAM:
-                run, trimmed = run[: -len(tail)], True
-                break
-    if len(run) <= THAI_GRAM:
-        return [run]
-    return [run[start : start + THAI_GRAM] for start in range(len(run) - THAI_GRAM + 1)]
-
-
-def _is_thai(word: str) -> bool:
-    return "\u0e00" <= word[0] <= "\u0e7f"
-
-
-def spelled_terms(
-    text: str, *, joined: bool = False, syllable_pairs: bool = False
-) -> list[tuple[str, str]]:
-    """(folded word, term) pairs of `text`, in order, filler dropped.
-
-    A run of Thai letters gives its pieces (see THAI_GRAM), each its own word and term.
-    `joined` also adds hyphenated compounds written as one word ("inter-agency" ->
-    "interagency"), so a question that writes them either way finds them.
-    `syllable_pairs` also adds each two neighbouring words written as one ("hộ chiếu" ->
-    "hochieu"), for Vietnamese: its words are one to three syllables written apart, and a
-    syllable alone is ambiguous once folded ("hộ" household, "hồ" lake, "họ" they).
-    """
-    folded = fold(text)
-    found: list[tuple[str, str]] = []
-    previous: str | None = None
-    for word in WORD.findall(folded):
-        if _is_thai(word):
-            found.extend((piece, piece) for piece in _thai_pieces(word))
-            previous = None
-        elif term := _term(word):
-            found.append((word, term))
-            if syllable_pairs and previous is not None and (pair := _term(previous + word)):
-                found.append((previous + word, pair))
-            previous = word
-        else:
-            previous = None
-    if joined and "-" in folded:
-        for left, right in _HYPHENATED.findall(folded):
-            if (term := _term(left + right)) is not None:
-                found.append((left + right, term))
-    return found
-
-
-def terms(text: str, *, joined: bool = False) -> list[str]:
-    """The terms (folded, filler dropped, stemmed) of `text`, in order."""
-    return [term for _, term in spelled_terms(text, joined=joined)]
-
-
-def _synonyms() -> dict[str, tuple[str, ...]]:
-    table: dict[str, set[str]] = {}
-    for group in _SYNONYM_GROUPS:
-        stems = {stem(fold(word)) for word in group}
-        for member in stems:
-            table.setdefault(member, set()).update(stems - {member})
-    return {word: tuple(sorted(others)) for word, others in table.items()}
-
-
-_SYNONYMS = _synonyms()
-
-
-def detect_script_language(text: str) -> str | None:
-    """The language a script implies (ru, bn, ne, th; vi for Latin letters only Vietnamese
-    uses), "latin" for other Latin text, or None (another script, or no letters)."""
-    counts: dict[str, int] = {}
-    vietnamese = False
-    for char in text:
-        if char.isascii():
-            if char.isalpha():
-                counts["latin"] = counts.get("latin", 0) + 1
-            continue
-        for low, high, lang in _SCRIPT_RANGES:
-            if low <= char <= high:
-                counts[lang] = counts.get(lang, 0) + 1
-                break
-        else:
-            if char.isalpha():
-                key = "latin" if _is_latin(char) else "other"
-                counts[key] = counts.get(key, 0) + 1
-                vietnamese = vietnamese or _is_vietnamese(char)
-    if not counts:
-        return None
-    best = max(counts, key=lambda key: counts[key])
-    if best == "latin" and vietnamese:
-        return "vi"
-    return None if best == "other" else best
-
-
-def _is_latin(char: str) -> bool:
-    return "\u00c0" <= char <= "\u024f" or "\u1e00" <= char <= "\u1eff"
-
-
-# Letters no other language the bot meets writes: ă đ ơ ư and the stacked tone marks (ạ ế ộ...).
-# Typed without them, Vietnamese is scored with the other Latin-script languages.
-_VIETNAMESE_LETTERS = frozenset("ăđơưĂĐƠƯ")
-
-
-def _is_vietnamese(char: str) -> bool:
-    return char in _VIETNAMESE_LETTERS or "\u1ea0" <= char <= "\u1ef9"
-
 
 # ---------------------------------------------------------------------------------------------
 # Results
@@ -825,6 +246,7 @@ class _Index:
     # Words as written (folded) and terms, by (first letter, length), for typo look-ups.
     spellings: dict[tuple[str, int], list[str]]
     spelled: dict[str, str]  # written word -> its term
+    synonyms: Mapping[str, tuple[str, ...]]  # term -> terms read as the same thing
     cache: dict[str, tuple[_Matches, ...]] = field(default_factory=dict)
 
     def lookup(self, word: str) -> tuple[_Matches, ...]:
@@ -854,7 +276,7 @@ class _Index:
         return (self._with_synonyms(term, matches),)
 
     def _with_synonyms(self, term: str, matches: dict[str, float]) -> _Matches:
-        for other in _SYNONYMS.get(term, ()):
+        for other in self.synonyms.get(term, ()):
             if other in self.postings and other not in matches:
                 matches[other] = SYNONYM_SIMILARITY
         return tuple(sorted(matches.items(), key=lambda item: -item[1]))
@@ -923,7 +345,9 @@ def _section_phrases(section: Section, lang: str) -> list[tuple[str, list[str]]]
     return found
 
 
-def _build_index(lang: str, sections: Sequence[Section]) -> _Index | None:
+def _build_index(
+    lang: str, sections: Sequence[Section], synonyms: Mapping[str, tuple[str, ...]] = SYNONYMS
+) -> _Index | None:
     """Index the sections' text in `lang`; None when no section is written in it."""
     counts: list[dict[str, tuple[float, int]]] = []  # per section: term -> (best weight, fields)
     spelled: dict[str, str] = {}
@@ -934,7 +358,7 @@ def _build_index(lang: str, sections: Sequence[Section]) -> _Index | None:
             weight = FIELD_WEIGHTS[name]
             seen: set[str] = set()
             for phrase in texts:
-                pairs = spelled_terms(phrase, joined=True, syllable_pairs=lang in _PAIRED)
+                pairs = spelled_terms(phrase, joined=True, syllable_pairs=lang in PAIRED)
                 for word, term in pairs:
                     spelled.setdefault(word, term)
                 phrase_terms = frozenset(term for _, term in pairs)
@@ -982,7 +406,7 @@ def _build_index(lang: str, sections: Sequence[Section]) -> _Index | None:
         if known.isdigit() or len(known) < FUZZY_MIN_LENGTH - 1:
             continue
         spellings.setdefault((known[0], len(known)), []).append(known)
-    return _Index(lang, postings, idf, phrases, phrase_postings, spellings, spelled)
+    return _Index(lang, postings, idf, phrases, phrase_postings, spellings, spelled, synonyms)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1004,9 +428,12 @@ class Matcher:
         section_ids: Sequence[str],
         indexes: dict[str, _Index],
         urgent_sections: Iterable[str] = (),
+        *,
+        distress: DangerCheck,
     ) -> None:
         self._ids = tuple(section_ids)
         self._indexes = indexes
+        self._distress = distress
         urgent = set(urgent_sections)
         self._urgent = frozenset(number for number, sid in enumerate(self._ids) if sid in urgent)
         # Recent results: people ask the same short questions ("remittances", "passport")
@@ -1015,15 +442,22 @@ class Matcher:
         self._results: OrderedDict[tuple[str, str | None], MatchResult] = OrderedDict()
 
     @classmethod
-    def build(cls, library: Library) -> Matcher:
-        """Index every section of `library` in every language it is written in."""
+    def build(cls, library: Library, *, distress: DangerCheck) -> Matcher:
+        """Index every section of `library` in every language it is written in.
+
+        `distress` names the kinds of danger a message sounds like (bot.distress.distress_kinds):
+        the service passes it in, so matching does not depend on the danger signals' module.
+        """
         sections = library.sections
+        pack_groups = library.synonym_groups
+        synonyms = synonym_table((*SYNONYM_GROUPS, *pack_groups)) if pack_groups else SYNONYMS
         indexes: dict[str, _Index] = {}
         for lang in SUPPORTED_LANGUAGES:
-            index = _build_index(lang, sections)
+            index = _build_index(lang, sections, synonyms)
             if index is not None:
                 indexes[lang] = index
-        return cls([section.id for section in sections], indexes, library.urgent_sections)
+        ids = [section.id for section in sections]
+        return cls(ids, indexes, library.urgent_sections, distress=distress)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -1052,7 +486,7 @@ class Matcher:
 
     def _match(self, query: str, lang: str | None) -> MatchResult:
         hint = lang if lang in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
-        kinds = distress_kinds(query)
+        kinds = self._distress(query)
         distress = bool(kinds)
         scored = self._score(query, hint)
         scores = scored.scores
@@ -1076,10 +510,66 @@ class Matcher:
 
     def _score(self, query: str, hint: str) -> _Scored:
         script = detect_script_language(query)
+        # The language the message is written in, told by its function words ("ng", "yung";
+        # "ki", "ache"): a code-switched or romanised message is answered in it.
+        spoken = LATIN_READER.identify(query) if script == "latin" else None
+        if spoken is not None and LATIN_READER.is_romanised(spoken):
+            return self._score_romanised(query, spoken)
+        english = None
+        if spoken is not None and spoken != DEFAULT_LANGUAGE:
+            # English words in an Indonesian, Tagalog or Vietnamese sentence: English content
+            # may match them once the sentence's own function words are set aside.
+            english = _query_words(LATIN_READER.read(query, spoken)[1])
+        best = self._score_script(query, hint, script, english)
+        if script == "latin" and spoken is None:
+            best = self._unspoken_romanised(query, best)
+        if script in SUPPORTED_LANGUAGES and best.lang == script:
+            # English words in a Thai, Russian, Vietnamese... sentence ("พูดถึง human
+            # trafficking ยังไง"): the words typed in plain Latin letters, in English.
+            latin = " ".join(word for word in WORD.findall(query) if word.isascii())
+            other = LATIN_READER.read(latin, script)[1] if latin else ""
+            best = _Scored(script, self._or_english(best.scores, other))
+        return best if spoken is None else _Scored(spoken, best.scores)
+
+    def _score_romanised(self, query: str, spoken: str) -> _Scored:
+        """Bengali, Nepali, Russian or Thai typed in Latin letters: read back into its script
+        and matched in that language; English words in it may still match in English."""
+        native, other = LATIN_READER.read(query, spoken)
+        scores: dict[int, float] = {}
+        if spoken in self._indexes and native:
+            scores = _score_index(self._indexes[spoken], _query_words(native))
+        return _Scored(spoken, self._or_english(scores, other))
+
+    def _unspoken_romanised(self, query: str, best: _Scored) -> _Scored:
+        """A Latin-script message whose words did not tell its language may still be Russian,
+        Bengali, Nepali or Thai typed in Latin letters without their function words ("pensiya
+        migrantam"): it is, if read back into that script it matches far better there."""
+        top = max(best.scores.values(), default=0.0)
+        for code in sorted(LATIN_READER.romanised_languages & set(self._indexes)):
+            native, other = LATIN_READER.read(query, code)
+            if len(native.split()) < max(2, len(other.split())):
+                continue
+            scores = _score_index(self._indexes[code], _query_words(native))
+            found = max(scores.values(), default=0.0)
+            if found >= NONE_BELOW and found > top * ROMANISED_MARGIN:
+                best, top = _Scored(code, scores), found
+        return best
+
+    def _or_english(self, scores: dict[int, float], english: str) -> dict[int, float]:
+        """`scores`, or the scores of the `english` words in English if clearly better."""
+        if DEFAULT_LANGUAGE not in self._indexes or not english:
+            return scores
+        beat = max(scores.values(), default=0.0) * LANGUAGE_MARGIN
+        found = _score_index(self._indexes[DEFAULT_LANGUAGE], _query_words(english), beat)
+        return found if max(found.values(), default=0.0) > beat else scores
+
+    def _score_script(
+        self, query: str, hint: str, script: str | None, english: list[str] | None = None
+    ) -> _Scored:
         # Vietnamese letters in a library without Vietnamese: Latin text like any other.
         if script == "latin" or (script == "vi" and "vi" not in self._indexes):
-            langs = [code for code in _LATIN_LANGUAGES if code in self._indexes]
-            fallback = hint if hint in _LATIN_LANGUAGES else DEFAULT_LANGUAGE
+            langs = [code for code in LATIN_LANGUAGES if code in self._indexes]
+            fallback = hint if hint in LATIN_LANGUAGES else DEFAULT_LANGUAGE
         elif script in SUPPORTED_LANGUAGES:
             langs = [script] if script in self._indexes else []
             fallback = script
@@ -1089,7 +579,7 @@ class Matcher:
             langs = [DEFAULT_LANGUAGE] if DEFAULT_LANGUAGE in self._indexes else []
             fallback = hint
         words = _query_words(query)
-        paired = _query_words(query, syllable_pairs=True) if _PAIRED.intersection(langs) else []
+        paired = _query_words(query, syllable_pairs=True) if PAIRED.intersection(langs) else []
         if script == "latin" and hint in langs and _knows_every_word(self._indexes[hint], words):
             # Every word is a word of the user's own language: "border control" from an English
             # user is English, even if Taglish content in another language scores it higher.
@@ -1099,7 +589,10 @@ class Matcher:
         # The user's language first, then English: a later language must do clearly better.
         for code in sorted(langs, key=lambda code: (code != hint, code != DEFAULT_LANGUAGE)):
             beat = best_top * LANGUAGE_MARGIN
-            scores = _score_index(self._indexes[code], paired if code in _PAIRED else words, beat)
+            found = paired if code in PAIRED else words
+            if code == DEFAULT_LANGUAGE and english:
+                found = english
+            scores = _score_index(self._indexes[code], found, beat)
             top = max(scores.values(), default=0.0)
             if top > beat and top > 0:
                 best, best_top = _Scored(code, scores), top
@@ -1115,7 +608,7 @@ def _query_words(query: str, *, syllable_pairs: bool = False) -> list[str]:
         if term in seen:
             continue
         seen[term] = word
-        size += 1 / THAI_GRAM if _is_thai(word) else 1
+        size += 1 / THAI_GRAM if is_thai(word) else 1
         if size >= MAX_QUERY_WORDS:
             break
     return list(seen.values())
@@ -1139,7 +632,7 @@ def _score_index(index: _Index, words: Iterable[str], beat: float = 0.0) -> dict
         looked_up = index.lookup(word)
         matched.extend(looked_up)
         # A Thai piece is a third of a word: unknown, it weighs a third of an unknown word.
-        unknown = UNKNOWN_WORD_WEIGHT / THAI_GRAM if _is_thai(word) else UNKNOWN_WORD_WEIGHT
+        unknown = UNKNOWN_WORD_WEIGHT / THAI_GRAM if is_thai(word) else UNKNOWN_WORD_WEIGHT
         unknown_weights.extend([unknown] * len(looked_up))
     if not matched:
         return {}

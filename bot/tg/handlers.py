@@ -229,8 +229,9 @@ async def question(update: Update, context: Context) -> None:
         text = _without_mention(text, context.bot.username)
     # At DEBUG only, and then in its redacted shape (bot.tg.errors.RedactUserData).
     logger.debug("Update %s from user %s: %s", update.update_id, message.chat.id, text)
-    lang = await _language(update, context)
-    await send(update, context, await context.bot_data.service.ask_in_worker(text, lang))
+    lang, chosen = await _language_choice(update, context)
+    reply = await context.bot_data.service.ask_in_worker(text, lang, chosen=chosen)
+    await send(update, context, reply)
 
 
 async def button(update: Update, context: Context) -> None:
@@ -457,12 +458,19 @@ async def admin_language(update: Update, context: Context) -> str:
 
 async def _language(update: Update, context: Context) -> str:
     """The user's chosen language, else Telegram's language_code if we speak it, else English."""
+    return (await _language_choice(update, context))[0]
+
+
+async def _language_choice(update: Update, context: Context) -> tuple[str, bool]:
+    """The user's language (as `_language`) and whether they chose it with /language."""
     user = update.effective_user
     if user is None:
-        return DEFAULT_LANGUAGE
+        return DEFAULT_LANGUAGE, False
     store = context.bot_data.store
     chosen = await store.get_language(store.user_key(user.id))
-    return chosen if chosen in SUPPORTED_LANGUAGES else supported(user.language_code)
+    if chosen in SUPPORTED_LANGUAGES:
+        return chosen, True
+    return supported(user.language_code), False
 
 
 def _notice(text: str, lang: str) -> Reply:
