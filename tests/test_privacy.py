@@ -352,7 +352,7 @@ async def test_a_database_from_the_previous_schema_upgrades_and_is_unlinked(
     database = tmp_path / "bot.sqlite3"
     old_database(database, SECRET.encode())
     async with StatsStore(database, SECRET, clock=Clock(DAY)) as store:
-        assert store.migrations_applied == ("0005_day_keys",)
+        assert store.migrations_applied[0] == "0005_day_keys"  # and any later ones
         report = await store.report(7)
         assert report.total == 2 * len(USERS)
         assert report.unique_users == 2 * len(USERS)  # each user on each of the two days
