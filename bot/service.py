@@ -318,6 +318,15 @@ class Service:
             reply_lang,
         )
 
+    def urgent_note(self, text: str, lang: str) -> Reply | None:
+        """The urgent-help note alone when `text` sounds like danger: a message the help desk
+        passes on to people who may answer late still gets help first."""
+        kinds = distress_kinds(text)
+        if not kinds:
+            return None
+        note = replies.urgent_note(self._content.library, kinds[0], lang)
+        return Reply(note, lang=lang) if note else None
+
     def _urgent(self, result: MatchResult, question: str, lang: str) -> Reply:
         """Someone may be in danger: the urgent-help note first, as a message of its own, in the
         language they wrote in; then the topic (or, with none, what the bot can still do), with

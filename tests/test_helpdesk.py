@@ -714,16 +714,25 @@ async def test_opening_and_ending_in_a_loop_cannot_flood_the_group(desk_bot: Run
     assert sent_to(desk_bot, DESK, since) == []
 
 
-async def test_a_message_that_sounds_like_danger_is_marked_for_the_desk(
+async def test_a_message_that_sounds_like_danger_is_marked_and_the_person_gets_help_first(
     desk_bot: RunningBot,
 ) -> None:
     await connect(desk_bot)
+    since = desk_bot.fake.mark()
     posted = await relay(desk_bot, "My employer locked me in and took my passport")
     assert posted.params["text"] == (
         "Case 1 · en · ⚠️ may be in danger · My employer locked me in and took my passport"
     )
+    # The person gets the urgent-help note at once, in their language (once per case).
+    note = desk_bot.service.urgent_note("My employer locked me in and took my passport", "en")
+    assert note is not None
+    [told] = await wait_sent(desk_bot, PERSON, since)
+    assert told.params["text"] == note.text
+    since = desk_bot.fake.mark()
+    await relay(desk_bot, "He locked me in again")
     calm = await relay(desk_bot, "Thank you for the address")
     assert helpdesk.URGENT_MARK not in calm.params["text"]
+    assert sent_to(desk_bot, PERSON, since) == []
 
 
 def test_a_long_answer_full_of_markup_characters_fits_telegrams_limit() -> None:

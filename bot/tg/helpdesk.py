@@ -59,6 +59,8 @@ class HelpDesk:
         self.cases = cases
         self.on = False
         self.limiter = RateLimiter()  # per case number
+        # Cases whose person already had the urgent-help note while connected (once is enough).
+        self.urgent_told: set[int] = set()
         # Per person (chat id, in memory only): cases opened.
         self.openings = RateLimiter(helpdesk.MAX_OPENINGS, helpdesk.OPENINGS_WINDOW_SECONDS)
         self._sweeper: asyncio.Task[None] | None = None
@@ -126,6 +128,7 @@ class HelpDesk:
         if case is None:
             return None
         self.limiter.forget(number)
+        self.urgent_told.discard(number)
         key = helpdesk.CLOSED_FOR_PERSON.get(reason)
         if key is not None and self.config is not None:
             text = helpdesk.notice(key, case.lang, name=self.config.name, days=helpdesk.IDLE_DAYS)
@@ -351,6 +354,12 @@ async def _relay_to_desk(
     pairs: list[tuple[int | None, int | None]] = [(sent[0].message_id, message.message_id)]
     pairs += [(part.message_id, None) for part in sent[1:]]
     await desk.cases.add_messages(number, pairs, side="user", media=media is not None)
+    # The desk may answer late: someone who may be in danger gets the urgent-help note now.
+    if message.text is not None and number not in desk.urgent_told:
+        note = context.bot_data.service.urgent_note(message.text, lang)
+        if note is not None:
+            desk.urgent_told.add(number)
+            await tell(context.bot, case.chat_id, note)
 
 
 async def _refuse(
