@@ -132,7 +132,7 @@ class Matcher:
     ) -> None:
         self.lexical = lexical
         self._ids = tuple(section_ids)
-        self._urgent = frozenset(urgent_sections)
+        self._urgent = tuple(urgent_sections)
         self._semantic = semantic
         self._sections = section_vectors
         self._phrases = PhraseBook.build(load_exemplars())
