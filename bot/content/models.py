@@ -1,4 +1,5 @@
-"""Content models: what a content pack holds once loaded. Frozen, no I/O."""
+"""Content models: what a content pack holds once loaded. Frozen, no I/O (but for listing the
+language folders once, at import)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,33 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-# Languages the bot speaks (issue 7). English is the source and the fallback for everything.
+# Languages the bot speaks. English is the source and the fallback for everything.
 DEFAULT_LANGUAGE = "en"
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "ru", "id", "tl", "bn", "ne", "th", "vi")
+# The first eight, in the order menus show them; a language added later comes after them.
+_FIRST_LANGUAGES = ("en", "ru", "id", "tl", "bn", "ne", "th", "vi")
+_BOT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _languages(bot_dir: Path = _BOT_DIR) -> tuple[str, ...]:
+    """Every language with its language data (bot/lang/<code>/language.yaml) and its interface
+    strings (bot/locales/<code>.yaml): a ninth language is those two, plus its content, and no
+    code. (Only file names are looked at here; the files are read where they are used.)"""
+    found = {
+        folder.name
+        for folder in (bot_dir / "lang").iterdir()
+        if (folder / "language.yaml").is_file()
+        and (bot_dir / "locales" / f"{folder.name}.yaml").is_file()
+    }
+    first = [code for code in _FIRST_LANGUAGES if code in found]
+    return (*first, *sorted(found - set(first)))
+
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = _languages()
 
 # Field names, shared by the loader, the validator and the diff shown after an upload.
 TEXT_FIELDS: tuple[str, ...] = ("title", "summary", "for_migrants")
