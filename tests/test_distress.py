@@ -488,3 +488,9 @@ def test_marker_words_pick_the_kind_of_a_flagged_message(text: str, kind: str) -
 def test_marker_words_alone_flag_nothing() -> None:
     assert distress_kinds("what did they say about detention of children") == ()
     assert distress_kinds("sexual harassment statistics in the report") == ()
+
+
+def test_can_my_employer_keep_my_passport_is_a_question_in_bengali_and_nepali() -> None:
+    assert not is_distress("নিয়োগকর্তা কি আমার পাসপোর্ট রেখে দিতে পারে?")
+    assert not is_distress("रोजगारदाताले मेरो पासपोर्ट राख्न सक्छ?")
+    assert is_distress("মালিক আমার পাসপোর্ট রেখে দিয়েছে, দেশে যেতে পারি না")
