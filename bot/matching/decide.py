@@ -19,7 +19,9 @@ The rule, in order:
    whichever is strongest of: the best section (`topic`), a small-talk kind (its similarity +
    SMALLTALK_BIAS) and off-topic (its similarity + OFFTOPIC_BIAS). The biases move the
    boundaries between classes; they were chosen on the dev sets (see the constants).
-4. A topic is answered when `topic >= ANSWER_MIN`; if the runner-up is within CLARIFY_MARGIN
+4. A message that asks for a contact or today's price (`bot.matching.requests`) is never
+   answered with a section: related sections are suggested.
+5. A topic is answered when `topic >= ANSWER_MIN`; if the runner-up is within CLARIFY_MARGIN
    and the best is below CLARIFY_BELOW, the bot asks which one. Below ANSWER_MIN, or when
    small talk or off-topic wins, nothing is answered; sections are only suggested (buttons)
    when they are genuinely related (`topic >= SUGGEST_MIN`).
@@ -95,6 +97,8 @@ class Signals:
     section_similarity: Mapping[str, float] = field(default_factory=dict)
     class_similarity: Mapping[str, float] = field(default_factory=dict)
     nearest: Mapping[str, Exemplar] = field(default_factory=dict)
+    # It asks for a contact or today's price, which no document holds (bot.matching.requests).
+    practical_request: bool = False
 
     @property
     def semantic(self) -> bool:
@@ -180,7 +184,7 @@ def decide(signals: Signals) -> MatchResult:
     related = tuple(sid for sid, value in topics[:3] if value >= SUGGEST_MIN)
     if note_kind in NO_TOPIC_KINDS:
         return replace(base, decision="none", answer=None, alternatives=())
-    if offtopic > top or top < ANSWER_MIN:
+    if offtopic > top or top < ANSWER_MIN or (signals.practical_request and not distress):
         return replace(base, decision="none", answer=None, alternatives=related)
     close = [sid for sid, value in topics[:3] if top - value <= CLARIFY_MARGIN]
     if len(close) >= 2 and top < CLARIFY_BELOW:

@@ -28,6 +28,7 @@ from bot.matching import decide
 from bot.matching.intents import Exemplar, PhraseBook, load_exemplars
 from bot.matching.lexical import DangerCheck, MatchResult
 from bot.matching.lexical import Matcher as LexicalMatcher
+from bot.matching.requests import Requests
 from bot.matching.semantic import CachedEmbedder, Embedder, Vectors, load_embedder
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,7 @@ class Matcher:
         self._semantic = semantic
         self._sections = section_vectors
         self._phrases = PhraseBook.build(load_exemplars())
+        self._requests = Requests.load()
         # Recent results; the cache lives and dies with this matcher (and so with the content).
         self._results: OrderedDict[tuple[str, str | None], MatchResult] = OrderedDict()
         # The lexical matcher's caches and the model are not made for two threads at once.
@@ -198,4 +200,5 @@ class Matcher:
             section_similarity=dict(zip(self._ids, sims, strict=True)),
             class_similarity={cls: value for cls, (value, _) in classes.items()},
             nearest={cls: exemplars[row] for cls, (_, row) in classes.items()},
+            practical_request=self._requests.asks_for_what_no_document_has(query),
         )
