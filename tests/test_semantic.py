@@ -229,6 +229,15 @@ def test_in_danger_the_first_urgent_section_wins_a_near_tie() -> None:
     assert decide(signals(tie, **danger_near("violence"))).answer == "rights"
 
 
+def test_a_section_named_for_a_kind_of_danger_leans_in_only_for_that_kind() -> None:
+    tie = {"rights": 0.90, "remittances": 0.92}
+    kinds = {"trafficking": ("remittances",)}
+    taken = replace(signals(tie, **danger_near("documents_taken")), urgent_kinds=kinds)
+    flood = replace(signals(tie, **danger_near("war_disaster")), urgent_kinds=kinds)
+    assert decide(taken).answer == "remittances"  # both lean in: the nearer one wins
+    assert decide(flood).answer == "rights"  # only the first urgent section leans in
+
+
 def test_scores_stay_between_0_and_100() -> None:
     result = decide(signals({"remittances": 0.99}, lex=lexical(("remittances", 100))))
     assert result.answer == "remittances"

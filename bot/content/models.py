@@ -259,6 +259,9 @@ class Pack:
     urgent_reviewed: Mapping[str, bool] = field(default_factory=dict)
     # Sections that speak to someone in danger; a message that sounds like danger leans to them.
     urgent_sections: tuple[str, ...] = ()
+    # Sections that speak to one kind of danger only (kind -> section ids): "trafficking" to a
+    # passport taken, not to a flood. The first urgent section speaks to every kind.
+    urgent_kinds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     referrals: tuple[CountryReferrals, ...] = ()
     # Word groups (per language) read as the same thing when matching: readers' words for the
     # content's words, added by admins without code (bot/lang/<code>/synonyms.yaml is the base).
@@ -311,6 +314,15 @@ class Library:
     def urgent_sections(self) -> tuple[str, ...]:
         """Ids of the sections every pack names as speaking to someone in danger."""
         return tuple(dict.fromkeys(sid for pack in self.packs for sid in pack.urgent_sections))
+
+    @property
+    def urgent_kinds(self) -> dict[str, tuple[str, ...]]:
+        """Per kind of danger, the sections the packs name as speaking to that kind."""
+        found: dict[str, tuple[str, ...]] = {}
+        for pack in self.packs:
+            for kind, ids in pack.urgent_kinds.items():
+                found[kind] = tuple(dict.fromkeys((*found.get(kind, ()), *ids)))
+        return found
 
     @property
     def referrals(self) -> dict[str, CountryReferrals]:

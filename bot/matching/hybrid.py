@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,12 +128,14 @@ class Matcher:
         lexical: LexicalMatcher,
         section_ids: Sequence[str],
         urgent_sections: Sequence[str] = (),
+        urgent_kinds: Mapping[str, tuple[str, ...]] | None = None,
         semantic: Semantic | None = None,
         section_vectors: SectionVectors | None = None,
     ) -> None:
         self.lexical = lexical
         self._ids = tuple(section_ids)
         self._urgent = tuple(urgent_sections)
+        self._urgent_kinds = dict(urgent_kinds or {})
         self._semantic = semantic
         self._sections = section_vectors
         self._phrases = PhraseBook.build(load_exemplars())
@@ -152,7 +154,7 @@ class Matcher:
         lexical = LexicalMatcher.build(library, distress=distress)
         vectors = SectionVectors.build(library.sections, semantic) if semantic else None
         ids = [section.id for section in library.sections]
-        return cls(lexical, ids, library.urgent_sections, semantic, vectors)
+        return cls(lexical, ids, library.urgent_sections, library.urgent_kinds, semantic, vectors)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -188,7 +190,9 @@ class Matcher:
         lexical = self.lexical.match(query, lang)
         rule_intent = self._phrases.intent(query)
         if self._semantic is None or self._sections is None or not query.strip():
-            return decide.Signals(lexical, rule_intent, self._urgent)
+            return decide.Signals(
+                lexical, rule_intent, self._urgent, urgent_kinds=self._urgent_kinds
+            )
         vector = self._semantic.query(query)
         sims = self._sections.similarities(vector, len(self._ids))
         classes = self._semantic.class_similarities(vector)
@@ -197,6 +201,7 @@ class Matcher:
             lexical,
             rule_intent,
             self._urgent,
+            urgent_kinds=self._urgent_kinds,
             section_similarity=dict(zip(self._ids, sims, strict=True)),
             class_similarity={cls: value for cls, (value, _) in classes.items()},
             nearest={cls: exemplars[row] for cls, (_, row) in classes.items()},
