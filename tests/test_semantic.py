@@ -17,7 +17,7 @@ from bot.content.models import Library
 from bot.matching import Matcher, Semantic
 from bot.matching import semantic as semantic_module
 from bot.matching.decide import Signals, decide
-from bot.matching.hybrid import section_texts
+from bot.matching.hybrid import romanised_reading, section_texts
 from bot.matching.intents import Exemplar, SmallTalk
 from bot.matching.lexical import Candidate, MatchResult
 from bot.matching.semantic import CachedEmbedder, Vectors
@@ -236,6 +236,15 @@ def test_a_section_named_for_a_kind_of_danger_leans_in_only_for_that_kind() -> N
     flood = replace(signals(tie, **danger_near("war_disaster")), urgent_kinds=kinds)
     assert decide(taken).answer == "remittances"  # both lean in: the nearer one wins
     assert decide(flood).answer == "rights"  # only the first urgent section leans in
+
+
+def test_a_romanised_message_is_also_read_in_its_own_script() -> None:
+    assert romanised_reading("privet, chto govorili pro torgovlyu lyudmi?", "ru") == (
+        "говорили торговлю людми"
+    )
+    assert "পাচার" in romanised_reading("manob pachar niye ki ache summary te", "bn")
+    assert romanised_reading("what about rights", "en") == ""  # English has no other script
+    assert romanised_reading("মানব পাচার", "bn") == ""  # already in its script
 
 
 def test_scores_stay_between_0_and_100() -> None:

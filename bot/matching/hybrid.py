@@ -30,6 +30,7 @@ from bot.matching.lexical import DangerCheck, MatchResult
 from bot.matching.lexical import Matcher as LexicalMatcher
 from bot.matching.requests import Requests
 from bot.matching.semantic import CachedEmbedder, Embedder, Vectors, load_embedder
+from bot.matching.words import LATIN_READER, detect_script_language
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,15 @@ class SectionVectors:
         return [float(value) for value in best]
 
 
+def romanised_reading(query: str, lang: str) -> str:
+    """A Latin-script message in a language with its own script, read back into that script
+    (with the words it could not read, often English, kept); "" for any other message."""
+    if lang not in LATIN_READER.romanised_languages or detect_script_language(query) != "latin":
+        return ""
+    native, other = LATIN_READER.read(query, lang)
+    return f"{native} {other}".strip() if native else ""
+
+
 class Matcher:
     """Words and meaning: build once per content, match many messages."""
 
@@ -195,6 +205,13 @@ class Matcher:
             )
         vector = self._semantic.query(query)
         sims = self._sections.similarities(vector, len(self._ids))
+        reading = romanised_reading(query, lexical.lang)
+        if reading:
+            # Bengali, Nepali, Russian or Thai typed in Latin letters: the model knows the
+            # words far better in their own script, so the message read back into it is
+            # compared with the sections too, and each section keeps its better similarity.
+            read = self._sections.similarities(self._semantic.query(reading), len(self._ids))
+            sims = [max(pair) for pair in zip(sims, read, strict=True)]
         classes = self._semantic.class_similarities(vector)
         exemplars = self._semantic.exemplars
         return decide.Signals(
