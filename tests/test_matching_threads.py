@@ -18,6 +18,7 @@ import numpy as np
 from bot.config import Settings
 from bot.content.models import Library
 from bot.matching import Semantic
+from bot.matching.decide import decide
 from bot.matching.semantic import E5Embedder, Vectors
 from bot.service import MATCHING_THREADS, Service, build_matcher
 from tests.conftest import run_bot
@@ -40,12 +41,14 @@ class HeldEmbedder:
     def __init__(self, held: Sequence[str]) -> None:
         self.held = frozenset(held)
         self.release = threading.Event()
+        self.calls = 0  # calls to embed, of any texts
         self.inside = 0
         self.most_inside = 0
         self._count = threading.Lock()
         self.entered = threading.Condition(self._count)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
+        self.calls += 1
         if self.held.intersection(texts):
             with self.entered:
                 self.inside += 1
@@ -106,3 +109,19 @@ def test_the_model_gives_the_same_vectors_from_two_threads_at_once() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         at_once = list(pool.map(lambda text: model.embed([text])[0], texts))
     assert all(np.array_equal(a, b) for a, b in zip(one_by_one, at_once, strict=True))
+
+
+def test_word_for_word_small_talk_is_decided_without_asking_the_model(library: Library) -> None:
+    """Decide's rule 1 looks at no similarity, so the model is not asked (and the decision is
+    the one the signals with the model give)."""
+    model = HeldEmbedder(())
+    model.release.set()
+    matcher = build_matcher(library, Semantic(model))
+    asked = model.calls
+    thanks = matcher.match("ok thanks", "en")
+    assert model.calls == asked
+    assert thanks.intent == "thanks"
+    assert thanks == decide(matcher.signals("ok thanks", "en"))  # signals do ask the model
+    asked = model.calls
+    matcher.match("what did the meeting say about sending money home", "en")
+    assert model.calls == asked + 1
