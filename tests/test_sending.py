@@ -111,7 +111,7 @@ async def test_send_plain_sends_text_as_typed_without_preview(
 async def test_html_telegram_cannot_read_is_refused_as_telegram_would(
     ext_bot: ExtBot[None],
 ) -> None:
-    with pytest.raises(BadRequest, match="(?i)can.t parse entities"):
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
         await sending.send_text(ext_bot, CHAT, "Use /poster <section>")
 
 
