@@ -32,8 +32,7 @@ from collections.abc import Coroutine
 from datetime import datetime
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
+from telegram import Bot, Message, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.announce import (
@@ -58,8 +57,8 @@ from bot.content.updates import (
 from bot.i18n import t
 from bot.replies import Button, Reply, escape, join, menu_row
 from bot.storage.ports import Storage
-from bot.tg import handlers
-from bot.tg.handlers import NO_PREVIEW, BotData, Context
+from bot.tg import handlers, sending
+from bot.tg.handlers import BotData, Context
 
 logger = logging.getLogger(__name__)
 
@@ -461,13 +460,7 @@ def announcement_sender(bot: Bot, store: Storage) -> Send:
 
         async def send_to(target: int) -> None:
             # Through the Application's rate limiter, like every other message.
-            await bot.send_message(
-                target,
-                reply.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=_keyboard(reply),
-                link_preview_options=NO_PREVIEW,
-            )
+            await bot.send_message(target, reply.text, reply_markup=sending.keyboard(reply.buttons))
 
         try:
             try:
@@ -544,7 +537,7 @@ async def _tell(update: Update, context: Context, text: str) -> None:
 async def _notify(bot: Bot, chat_id: int, text: str) -> None:
     """A plain message to an admin outside of any update; a failure is only logged."""
     try:
-        await bot.send_message(chat_id, escape(text), parse_mode=ParseMode.HTML)
+        await bot.send_message(chat_id, escape(text))
     except TelegramError as error:
         logger.warning("Could not send a message to an admin: %s", error)
 
@@ -552,7 +545,7 @@ async def _notify(bot: Bot, chat_id: int, text: str) -> None:
 async def _status(bot: Bot, chat_id: int, text: str) -> Message | None:
     """Send a status message to edit later; None if it could not be sent."""
     try:
-        return await bot.send_message(chat_id, escape(text), parse_mode=ParseMode.HTML)
+        return await bot.send_message(chat_id, escape(text))
     except TelegramError as error:
         logger.warning("Could not send the announcement's status message: %s", error)
         return None
@@ -561,20 +554,9 @@ async def _status(bot: Bot, chat_id: int, text: str) -> Message | None:
 async def _edit(status: Message, text: str) -> None:
     """Replace the text of a status message; a failure is only logged (it is a courtesy)."""
     try:
-        await status.edit_text(escape(text), parse_mode=ParseMode.HTML)
+        await status.edit_text(escape(text))
     except TelegramError as error:
         logger.debug("Could not update the status message: %s", error)
-
-
-def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(button.label, callback_data=button.payload) for button in row]
-            for row in reply.buttons
-        ]
-    )
 
 
 def _when(moment: datetime | None) -> str:
