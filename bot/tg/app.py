@@ -47,7 +47,7 @@ from bot.service import Service
 from bot.storage.ports import Storage
 from bot.storage.records import StatsError
 from bot.storage.store import StatsStore
-from bot.tg import admin, admin_stats, handlers, helpdesk, posters
+from bot.tg import admin, admin_stats, handlers, helpdesk, posters, sending
 from bot.tg.errors import ReadableUpdatesRequest, configure_logging, quiet_url_loggers
 from bot.tg.fair import FairRateLimiter, FairUpdateProcessor, InFlightQueue
 from bot.tg.handlers import BotData, Context
@@ -154,6 +154,9 @@ def build_application(
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_base_file_url)
         .get_updates_request(ReadableUpdatesRequest(connection_pool_size=1))
+        # HTML and no link previews for every message, unless a call says otherwise; the fast
+        # path (bot/tg/sending.py) sets the same itself.
+        .defaults(sending.DEFAULTS)
         # Telegram's overall limit for everything we send. Announcements pace themselves below
         # it; a faster pace (tests against the fake server) raises it, or the limiter, not the
         # pace, would decide how fast announcements go.
