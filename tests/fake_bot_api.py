@@ -27,6 +27,8 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
+from tests.html_check import assert_valid_telegram_html
+
 # Parameters PTB sends JSON-encoded; decoded when recorded so tests can look inside them.
 JSON_PARAMS = frozenset(
     {
@@ -439,6 +441,7 @@ class FakeBotApi:
         if handler is None:
             return _error(404, "Not Found")
         try:
+            _check_html(params)
             result = await handler(self, params, files)
         except _BadRequest as exc:
             return _error(400, f"Bad Request: {exc}")
@@ -584,6 +587,18 @@ class FakeBotApi:
         if params.get("caption"):
             message["caption"] = params["caption"]
         return message
+
+
+def _check_html(params: dict[str, Any]) -> None:
+    """As Telegram: text or a caption sent as HTML must be HTML it can read."""
+    if params.get("parse_mode") != "HTML":
+        return
+    for name in ("text", "caption"):
+        if name in params:
+            try:
+                assert_valid_telegram_html(params[name])
+            except AssertionError as error:
+                raise _BadRequest(f"can't parse entities: {error}") from None
 
 
 class _BadRequest(Exception):

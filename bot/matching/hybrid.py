@@ -25,7 +25,7 @@ import numpy as np
 
 from bot.content.models import SUPPORTED_LANGUAGES, Library, Section
 from bot.matching import decide
-from bot.matching.intents import Exemplar, PhraseBook, load_exemplars
+from bot.matching.intents import Exemplar, PhraseBook, SmallTalk, load_exemplars
 from bot.matching.lexical import DangerCheck, MatchResult
 from bot.matching.lexical import Matcher as LexicalMatcher
 from bot.matching.requests import Requests
@@ -152,7 +152,7 @@ class Matcher:
         self._requests = Requests.load()
         # Recent results; the cache lives and dies with this matcher (and so with the content).
         self._results: OrderedDict[tuple[str, str | None], MatchResult] = OrderedDict()
-        # The lexical matcher's caches and the model are not made for two threads at once.
+        # The lexical matcher's caches are not made for two threads at once (the model is).
         self._lock = threading.Lock()
 
     @classmethod
@@ -178,27 +178,48 @@ class Matcher:
 
     def match(self, query: str, lang: str | None = None) -> MatchResult:
         """Rank the sections for `query` and decide: a conversation act (`intent`), answer,
-        clarify or none; `distress` when the message sounds like danger."""
+        clarify or none; `distress` when the message sounds like danger.
+
+        Safe from several threads at once: the word matching and the result cache are used
+        under a lock, the embedding model outside it (its engine keeps no state between calls),
+        so one long message does not hold up the others.
+        """
         key = (query, lang)
         with self._lock:
             cached = self._results.get(key)
             if cached is not None:
                 self._results.move_to_end(key)
                 return cached
-            result = decide.decide(self._signals(query, lang))
+            lexical, rule_intent = self._words(query, lang)
+        # Word-for-word small talk ("ok thanks") is decided before any similarity is looked at
+        # (decide's rule 1), so the model is not asked: the decision is the same without it.
+        decisive = rule_intent is not None and not lexical.distress
+        signals = (
+            decide.Signals(lexical, rule_intent, self._urgent)
+            if decisive
+            else self._meaning(query, lexical, rule_intent)
+        )
+        result = decide.decide(signals)
+        with self._lock:
             self._results[key] = result
             if len(self._results) > RESULT_CACHE_SIZE:
                 self._results.popitem(last=False)
-            return result
+        return result
 
     def signals(self, query: str, lang: str | None = None) -> decide.Signals:
         """Everything the decision looks at, for one message (for evaluation and tuning)."""
         with self._lock:
-            return self._signals(query, lang)
+            lexical, rule_intent = self._words(query, lang)
+        return self._meaning(query, lexical, rule_intent)
 
-    def _signals(self, query: str, lang: str | None) -> decide.Signals:
-        lexical = self.lexical.match(query, lang)
-        rule_intent = self._phrases.intent(query)
+    def _words(self, query: str, lang: str | None) -> tuple[MatchResult, SmallTalk | None]:
+        """The lexical ranking and word-for-word small talk (call with the lock held)."""
+        return self.lexical.match(query, lang), self._phrases.intent(query)
+
+    def _meaning(
+        self, query: str, lexical: MatchResult, rule_intent: SmallTalk | None
+    ) -> decide.Signals:
+        """The signals with the message's similarities added (when there is a model)."""
         if self._semantic is None or self._sections is None or not query.strip():
             return decide.Signals(
                 lexical, rule_intent, self._urgent, urgent_kinds=self._urgent_kinds

@@ -32,8 +32,7 @@ from collections.abc import Coroutine
 from datetime import datetime
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
+from telegram import Bot, Message, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.announce import (
@@ -58,8 +57,8 @@ from bot.content.updates import (
 from bot.i18n import t
 from bot.replies import Button, Reply, escape, join, menu_row
 from bot.storage.ports import Storage
-from bot.tg import handlers
-from bot.tg.handlers import NO_PREVIEW, BotData, Context
+from bot.tg import handlers, sending
+from bot.tg.handlers import BotData, Context
 
 logger = logging.getLogger(__name__)
 
@@ -293,10 +292,11 @@ def _kept_line(kept: HistoryVersion) -> str:
     """One kept version: pack version, upload date and admin, replaced when, its command."""
     version = kept.pack_version or "unknown"
     admin = "unknown" if kept.uploaded_by is None else str(kept.uploaded_by)
-    about = (
-        f"• pack version {version}, uploaded {_when(kept.uploaded_at)} by admin {admin}, "
-        f"replaced {_when(kept.saved_at)}"
-    )
+    if kept.uploaded_at is None and kept.uploaded_by is None:  # not uploaded here, or long ago
+        uploaded = "upload date and admin unknown"
+    else:
+        uploaded = f"uploaded {_when(kept.uploaded_at)} by admin {admin}"
+    about = f"• pack version {version}, {uploaded}, replaced {_when(kept.saved_at)}"
     command = f"/rollback {kept.file_name} {kept.version}"
     return f"{escape(about)}\n  <code>{escape(command)}</code>"
 
@@ -460,13 +460,7 @@ def announcement_sender(bot: Bot, store: Storage) -> Send:
 
         async def send_to(target: int) -> None:
             # Through the Application's rate limiter, like every other message.
-            await bot.send_message(
-                target,
-                reply.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=_keyboard(reply),
-                link_preview_options=NO_PREVIEW,
-            )
+            await bot.send_message(target, reply.text, reply_markup=sending.keyboard(reply.buttons))
 
         try:
             try:
@@ -543,7 +537,7 @@ async def _tell(update: Update, context: Context, text: str) -> None:
 async def _notify(bot: Bot, chat_id: int, text: str) -> None:
     """A plain message to an admin outside of any update; a failure is only logged."""
     try:
-        await bot.send_message(chat_id, escape(text), parse_mode=ParseMode.HTML)
+        await bot.send_message(chat_id, escape(text))
     except TelegramError as error:
         logger.warning("Could not send a message to an admin: %s", error)
 
@@ -551,7 +545,7 @@ async def _notify(bot: Bot, chat_id: int, text: str) -> None:
 async def _status(bot: Bot, chat_id: int, text: str) -> Message | None:
     """Send a status message to edit later; None if it could not be sent."""
     try:
-        return await bot.send_message(chat_id, escape(text), parse_mode=ParseMode.HTML)
+        return await bot.send_message(chat_id, escape(text))
     except TelegramError as error:
         logger.warning("Could not send the announcement's status message: %s", error)
         return None
@@ -560,20 +554,9 @@ async def _status(bot: Bot, chat_id: int, text: str) -> Message | None:
 async def _edit(status: Message, text: str) -> None:
     """Replace the text of a status message; a failure is only logged (it is a courtesy)."""
     try:
-        await status.edit_text(escape(text), parse_mode=ParseMode.HTML)
+        await status.edit_text(escape(text))
     except TelegramError as error:
         logger.debug("Could not update the status message: %s", error)
-
-
-def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(button.label, callback_data=button.payload) for button in row]
-            for row in reply.buttons
-        ]
-    )
 
 
 def _when(moment: datetime | None) -> str:

@@ -1,6 +1,7 @@
 """Admin statistics on Telegram: /stats, /unanswered and /export (bot/reports.py formats them).
 
-Thin: storage counts, `bot.reports` names and adds up, this module sends. Topic titles are in
+Thin: storage counts, `bot.reports` names and adds up, this module sends (HTML, as every message
+of the bot: bot/tg/sending.py). Topic titles are in
 the admin's own language; every count has one definition (`bot.storage.records.outcome_of`), so
 the table, the chart and the CSV show the same total.
 """
@@ -11,7 +12,6 @@ import asyncio
 from datetime import UTC, datetime
 
 from telegram import Message, Update
-from telegram.constants import ParseMode
 
 from bot.content.models import pick
 from bot.replies import escape, split_message
@@ -119,4 +119,4 @@ async def export(update: Update, context: Context) -> None:
 async def _send_pre(message: Message, text: str) -> None:
     """Monospace text in as many messages as needed; a <pre> never spans two."""
     for part in split_message(escape(text)):
-        await message.reply_text(f"<pre>{part}</pre>", parse_mode=ParseMode.HTML)
+        await message.reply_text(f"<pre>{part}</pre>")

@@ -12,6 +12,7 @@ content folder, as an admin's /reload does (bot/tg/admin.py).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -46,7 +47,7 @@ from bot.service import Service
 from bot.storage.ports import Storage
 from bot.storage.records import StatsError
 from bot.storage.store import StatsStore
-from bot.tg import admin, admin_stats, handlers, helpdesk, posters
+from bot.tg import admin, admin_stats, handlers, helpdesk, posters, sending
 from bot.tg.errors import ReadableUpdatesRequest, configure_logging, quiet_url_loggers
 from bot.tg.fair import FairRateLimiter, FairUpdateProcessor, InFlightQueue
 from bot.tg.handlers import BotData, Context
@@ -153,6 +154,9 @@ def build_application(
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_base_file_url)
         .get_updates_request(ReadableUpdatesRequest(connection_pool_size=1))
+        # HTML and no link previews for every message, unless a call says otherwise; the fast
+        # path (bot/tg/sending.py) sets the same itself.
+        .defaults(sending.DEFAULTS)
         # Telegram's overall limit for everything we send. Announcements pace themselves below
         # it; a faster pace (tests against the fake server) raises it, or the limiter, not the
         # pace, would decide how fast announcements go.
@@ -323,6 +327,10 @@ def run(settings: Settings) -> int:
         event_retention_days=settings.event_retention_days,
     )
     application = build_application(settings, service, store)
+    # What start-up built (content, word index, vectors, PTB) lives as long as the process: out
+    # of the collector's sight, a full collection no longer walks it while holding the GIL
+    # (benchmarks/bench_bot.py measured pauses of 100-250 ms that stalled every update).
+    gc.freeze()
     try:
         asyncio.run(_serve_until_signalled(application, settings))
     except InvalidToken:

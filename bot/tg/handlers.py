@@ -11,10 +11,8 @@ username; admins are recognised by numeric id only (`ADMIN_IDS`), in `app.py`'s 
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from telegram import (
@@ -22,12 +20,11 @@ from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
-    LinkPreviewOptions,
     Message,
     MessageEntity,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot, filters
 from telegram.helpers import create_deep_linked_url
@@ -35,10 +32,11 @@ from telegram.helpers import create_deep_linked_url
 from bot.config import Settings
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.i18n import supported, t
-from bot.replies import Button, Reply, escape, split_message
+from bot.replies import Reply, escape, split_message
 from bot.service import Service
 from bot.storage.ports import Storage
 from bot.storage.records import StatsEvent
+from bot.tg import sending
 from bot.tg.fair import FairUpdateProcessor
 
 if TYPE_CHECKING:  # admin.py and helpdesk.py import this module
@@ -47,8 +45,6 @@ if TYPE_CHECKING:  # admin.py and helpdesk.py import this module
 
 logger = logging.getLogger(__name__)
 
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-_NO_PREVIEW_JSON = json.dumps(NO_PREVIEW.to_dict())
 # How long Telegram may cache inline results (seconds): content changes rarely.
 INLINE_CACHE_SECONDS = 300
 
@@ -301,11 +297,7 @@ async def inline_query(update: Update, context: Context) -> None:
             id=result.section_id,
             title=result.title,
             description=result.description,
-            input_message_content=InputTextMessageContent(
-                split_message(result.text)[0],
-                parse_mode=ParseMode.HTML,
-                link_preview_options=NO_PREVIEW,
-            ),
+            input_message_content=InputTextMessageContent(split_message(result.text)[0]),
             # The button opens a private chat with the bot on this section (a deep link).
             reply_markup=InlineKeyboardMarkup.from_button(
                 InlineKeyboardButton(
@@ -380,54 +372,32 @@ async def send(update: Update, context: Context, reply: Reply, *, edit: bool = F
     _record(update, context, reply)
     parts = split_message(reply.text)
     query = update.callback_query
-    # Telegram answers sendMessage and editMessageText with the message itself. We never read
-    # it, and turning it (keyboard included) into PTB objects was over a third of the cost of
-    # a reply (bench_bot profile). So replies take PTB's request path without that step: the
-    # rate limiter, retries and errors (Forbidden, BadRequest, RetryAfter) are all the same.
+    bot = context.bot
     editable = edit and not reply.before and len(parts) == 1
     if editable and query is not None and isinstance(query.message, Message):
-        edited = _message_data(parts[0], reply, last=True)
-        edited.update(chat_id=query.message.chat.id, message_id=query.message.message_id)
+        message = query.message
         try:
-            await context.bot._post("editMessageText", edited)
+            await sending.edit_text(
+                bot, message.chat.id, message.message_id, parts[0], buttons=reply.buttons
+            )
         except BadRequest as error:
             if "not modified" in error.message.lower():  # the same view pressed twice
                 return
             # Too old or deleted: send the reply as a new message instead.
-            logger.debug("Could not edit message %s: %s", query.message.message_id, error)
+            logger.debug("Could not edit message %s: %s", message.message_id, error)
         else:
             return
     # In groups, answer as a reply, so it is clear whose message is answered.
     quoted = update.message if chat.type != ChatType.PRIVATE else None
-    messages = [(part, False) for note in reply.before for part in split_message(note)]
-    messages += [(part, index == len(parts) - 1) for index, part in enumerate(parts)]
-    for index, (part, last) in enumerate(messages):
-        data = _message_data(part, reply, last=last)
-        data["chat_id"] = chat.id
-        if quoted is not None and index == 0:
-            data["reply_parameters"] = json.dumps(
-                {"message_id": quoted.message_id, "allow_sending_without_reply": True}
-            )
-        await context.bot._post("sendMessage", data)
-
-
-def _message_data(text: str, reply: Reply, *, last: bool) -> dict[str, object]:
-    """Bot API parameters for one part of a reply: HTML, no link preview, buttons if last."""
-    data: dict[str, object] = {
-        "text": text,
-        "parse_mode": ParseMode.HTML.value,
-        "link_preview_options": _NO_PREVIEW_JSON,
-    }
-    if last and reply.buttons:
-        data["reply_markup"] = _markup_json(reply.buttons)
-    return data
-
-
-@lru_cache(maxsize=512)
-def _markup_json(buttons: tuple[tuple[Button, ...], ...]) -> str:
-    """The reply_markup parameter for a set of buttons, as Telegram reads it (JSON)."""
-    rows = [[{"text": b.label, "callback_data": b.payload} for b in row] for row in buttons]
-    return json.dumps({"inline_keyboard": rows}, ensure_ascii=False)
+    reply_to = quoted.message_id if quoted is not None else None
+    for note in reply.before:
+        for part in split_message(note):
+            await sending.send_text(bot, chat.id, part, reply_to=reply_to)
+            reply_to = None
+    for index, part in enumerate(parts):
+        buttons = reply.buttons if index == len(parts) - 1 else ()
+        await sending.send_text(bot, chat.id, part, buttons=buttons, reply_to=reply_to)
+        reply_to = None
 
 
 def _record(update: Update, context: Context, reply: Reply) -> None:

@@ -24,14 +24,12 @@ from datetime import UTC, datetime, timedelta
 
 from telegram import (
     Bot,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     MessageEntity,
     ReplyParameters,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
@@ -41,8 +39,8 @@ from bot.helpdesk import Case, CloseReason, HelpdeskConfig, RateLimiter
 from bot.replies import Reply, split_message
 from bot.storage.ports import CasesPort
 from bot.storage.records import StatsUnavailable
-from bot.tg import handlers
-from bot.tg.handlers import NO_PREVIEW, Context
+from bot.tg import handlers, sending
+from bot.tg.handlers import Context
 
 logger = logging.getLogger(__name__)
 
@@ -394,32 +392,35 @@ async def _send_parts(
 ) -> list[Message]:
     """Send a relayed message: the photo or file (by file id: nothing is downloaded) with the
     first part as caption, or the first part as text; then the other parts as text."""
+    # Plain text, as the person typed it (parse_mode=None instead of the bot's HTML).
     reply_to = ReplyParameters(thread, allow_sending_without_reply=True) if thread else None
     first, rest = parts[0], parts[1:]
     if media == "photo" and message.photo:
         sent = [
             await bot.send_photo(
-                chat_id, message.photo[-1].file_id, caption=first, reply_parameters=reply_to
+                chat_id,
+                message.photo[-1].file_id,
+                caption=first,
+                parse_mode=None,
+                reply_parameters=reply_to,
             )
         ]
     elif media == "document" and message.document is not None:
         sent = [
             await bot.send_document(
-                chat_id, message.document.file_id, caption=first, reply_parameters=reply_to
+                chat_id,
+                message.document.file_id,
+                caption=first,
+                parse_mode=None,
+                reply_parameters=reply_to,
             )
         ]
     else:
         rest = parts
         sent = []
     for index, part in enumerate(rest):
-        sent.append(
-            await bot.send_message(
-                chat_id,
-                part,
-                link_preview_options=NO_PREVIEW,
-                reply_parameters=reply_to if not sent and index == 0 else None,
-            )
-        )
+        quoted = thread if not sent and index == 0 else None
+        sent.append(await sending.send_plain(bot, chat_id, part, reply_to=quoted))
     return sent
 
 
@@ -494,7 +495,7 @@ async def _relay_to_person(
     reply_to = (
         ReplyParameters(counterpart, allow_sending_without_reply=True) if counterpart else None
     )
-    end_markup = _markup(Reply("", (helpdesk.end_row(case.lang, case.number),)))
+    end_markup = sending.keyboard((helpdesk.end_row(case.lang, case.number),))
     bot = context.bot
     try:
         if message.text is not None:
@@ -506,8 +507,6 @@ async def _relay_to_person(
                     await bot.send_message(
                         case.chat_id,
                         part,
-                        parse_mode=ParseMode.HTML,
-                        link_preview_options=NO_PREVIEW,
                         reply_parameters=reply_to if index == 0 else None,
                         reply_markup=end_markup if last else None,
                     )
@@ -520,7 +519,6 @@ async def _relay_to_person(
                     case.chat_id,
                     message.photo[-1].file_id,
                     caption=captions[0],
-                    parse_mode=ParseMode.HTML,
                     reply_parameters=reply_to,
                     reply_markup=markup,
                 )
@@ -530,7 +528,6 @@ async def _relay_to_person(
                     case.chat_id,
                     message.document.file_id,
                     caption=captions[0],
-                    parse_mode=ParseMode.HTML,
                     reply_parameters=reply_to,
                     reply_markup=markup,
                 )
@@ -540,7 +537,6 @@ async def _relay_to_person(
                     await bot.send_message(
                         case.chat_id,
                         part,
-                        parse_mode=ParseMode.HTML,
                         reply_markup=end_markup if index == len(captions) else None,
                     )
                 )
@@ -562,27 +558,10 @@ async def _relay_to_person(
 # --- sending ----------------------------------------------------------------------------------
 
 
-def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(button.label, callback_data=button.payload) for button in row]
-            for row in reply.buttons
-        ]
-    )
-
-
 async def tell(bot: Bot, chat_id: int, reply: Reply) -> bool:
     """Send a short notice to a person's chat; False if Telegram refused (e.g. blocked)."""
     try:
-        await bot.send_message(
-            chat_id,
-            reply.text,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=NO_PREVIEW,
-            reply_markup=_markup(reply),
-        )
+        await bot.send_message(chat_id, reply.text, reply_markup=sending.keyboard(reply.buttons))
     except TelegramError as error:
         logger.info("Help desk: a notice could not be sent to a person: %s", error.message)
         return False
@@ -594,14 +573,7 @@ async def _post(
 ) -> Message | None:
     """Send plain text to the caseworkers' group; None if Telegram refused (logged)."""
     try:
-        return await bot.send_message(
-            chat_id,
-            text,
-            link_preview_options=NO_PREVIEW,
-            reply_parameters=(
-                ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
-            ),
-        )
+        return await sending.send_plain(bot, chat_id, text, reply_to=reply_to)
     except TelegramError as error:
         logger.warning("Help desk: could not write to the caseworkers' group: %s", error.message)
         return None

@@ -16,6 +16,7 @@ from telegram import Update
 
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.poster import PosterError, deep_link, render_poster, render_sheet
+from bot.replies import escape
 from bot.tg.handlers import Context
 
 
@@ -39,7 +40,7 @@ async def poster(update: Update, context: Context) -> None:
     target = args[0] if args else ""
     lang = args[1] if len(args) > 1 else DEFAULT_LANGUAGE
     if target not in [*ids, "all"] or lang not in SUPPORTED_LANGUAGES or len(args) > 2:
-        await message.reply_text(usage(ids))
+        await message.reply_text(escape(usage(ids)))
         return
     username = context.bot.username
     try:
@@ -51,6 +52,7 @@ async def poster(update: Update, context: Context) -> None:
             link = deep_link(username, target, lang)
             caption = f"{target}, {lang}: print on A4. The QR code opens {link}"
     except PosterError as error:
-        await message.reply_text(f"Cannot make the poster: {error}")
+        await message.reply_text(escape(f"Cannot make the poster: {error}"))
         return
-    await message.reply_document(data, filename=f"poster-{target}-{lang}.pdf", caption=caption)
+    filename = f"poster-{target}-{lang}.pdf"
+    await message.reply_document(data, filename=filename, caption=escape(caption))
