@@ -222,7 +222,7 @@ async def test_the_start_up_check_refuses_a_chat_that_cannot_be_the_desk(
 ) -> None:
     if chat is not None:
         fake_api.chats[DESK] = chat
-    caplog.set_level(logging.WARNING, logger="bot.tg.helpdesk")
+    caplog.set_level(logging.WARNING, logger="bot.tg.desks")
     async with start_bot(helpdesk_chat_id=DESK, helpdesk_name=DESK_NAME) as bot:
         [check] = bot.fake.calls_of("getChat", failed=True)
         assert int(check.params["chat_id"]) == DESK
@@ -671,7 +671,7 @@ async def test_an_idle_case_is_closed_and_both_sides_are_told(
 ) -> None:
     from telegram import Bot
 
-    from bot.tg.helpdesk import HelpDesk
+    from bot.tg.desks import HelpDesk
 
     fake_api.chats[DESK] = desk_chat()
     now = [datetime.now(UTC)]

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
 from datetime import datetime
-from typing import Any
 
 from telegram import Bot, Message, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
@@ -53,7 +51,7 @@ from bot.i18n import t
 from bot.replies import Button, Reply, escape, join, menu_row
 from bot.storage.ports import Storage
 from bot.tg import handlers, sending
-from bot.tg.handlers import BotData, Context
+from bot.tg.context import BotData, Context
 
 logger = logging.getLogger(__name__)
 
@@ -71,44 +69,6 @@ EXPIRED_OFFER = (
     "Nothing was sent: this button was pressed already, is more than 7 days old, or the "
     "database is unavailable right now."
 )
-
-
-class ContentDesk:
-    """What the admin callbacks need beyond the service and the store: the content manager,
-    the announcer, and the background tasks that send announcements (stopped by `close` when
-    the bot stops)."""
-
-    def __init__(self, manager: ContentManager, announcer: Announcer) -> None:
-        self.manager = manager
-        self.announcer = announcer
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._closed = False
-
-    def start(self, work: Coroutine[Any, Any, None], name: str) -> bool:
-        """Run `work` in the background until it ends or the bot stops; False if stopping."""
-        if self._closed:
-            work.close()
-            return False
-        task = asyncio.create_task(work, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-        return True
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("%s failed", task.get_name(), exc_info=task.exception())
-
-    async def close(self) -> None:
-        """Stop the background work and wait for it. Call while the bot can still send: an
-        announcement lets its sends under way finish and records them; the rest of it is sent
-        after the restart (`resume_announcements`). Safe to call twice."""
-        self._closed = True
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks)
 
 
 # --- uploads and content commands -----------------------------------------------------------

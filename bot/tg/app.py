@@ -47,9 +47,10 @@ from bot.storage.ports import Storage
 from bot.storage.records import StatsError
 from bot.storage.store import StatsStore
 from bot.tg import admin, admin_stats, handlers, helpdesk, posters, sending
+from bot.tg.context import BotData, Context
+from bot.tg.desks import ContentDesk, HelpDesk
 from bot.tg.errors import ReadableUpdatesRequest, configure_logging, quiet_url_loggers
 from bot.tg.fair import FairRateLimiter, FairUpdateProcessor, InFlightQueue
-from bot.tg.handlers import BotData, Context
 from bot.throttle import Throttle
 
 logger = logging.getLogger(__name__)
@@ -172,12 +173,12 @@ def build_application(
         .build()
     )
     application.bot_data.bind(settings, service, store)
-    application.bot_data.content = admin.ContentDesk(
+    application.bot_data.content = ContentDesk(
         ContentManager(settings.content_dir, settings.seeds_dir, service),
         Announcer(store, admin.announcement_sender(application.bot, store), pace=pace),
     )
     # Talk to a person: on only once the caseworkers' group passes its check in _post_init.
-    application.bot_data.helpdesk = helpdesk.HelpDesk(settings.helpdesk, store.cases)
+    application.bot_data.helpdesk = HelpDesk(settings.helpdesk, store.cases)
     _add_handlers(application, settings.admin_ids)
     return application
 
