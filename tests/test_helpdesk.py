@@ -32,7 +32,7 @@ from tests.fake_bot_api import TOKEN, Call, FakeBotApi
 from tests.test_telegram import ScriptedMatcher
 
 if TYPE_CHECKING:
-    from tests.conftest import RunningBot, StartBot
+    from tests.support.bot import RunningBot, StartBot
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSON = 5005
@@ -522,7 +522,7 @@ async def test_privacy_describes_the_help_desk_when_it_is_on(desk_bot: RunningBo
 
 
 async def test_admin_stats_include_the_help_desk(desk_bot: RunningBot) -> None:
-    from tests.conftest import ADMIN_ID
+    from tests.support.bot import ADMIN_ID
 
     opened = await connect(desk_bot)
     await from_caseworker(desk_bot, "Hello from the desk", reply_to=opened)

@@ -130,11 +130,14 @@ def build_application(
     *,
     announce_pace: Pace | None = None,
     throttle: Throttle | None = None,
+    request_timeout: float | None = None,
 ) -> App:
     """The Application with every handler; its post_init opens the store, post_shutdown closes it.
 
     `announce_pace` sets how fast announcements go out (tests use a fast one); `throttle` how
-    many messages a user may send (by default `Throttle()`, the documented rate).
+    many messages a user may send (by default `Throttle()`, the documented rate);
+    `request_timeout` how many seconds a request may take to connect and to be answered (by
+    default PTB's 5 s; a long poll waits that much longer), so tests of timeouts need not wait.
 
     Raises:
         ConfigError: BOT_TOKEN is not set.
@@ -145,14 +148,22 @@ def build_application(
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     if not settings.log_unsafe_debug:
         quiet_url_loggers()
-    application = (
+    # PTB's own timeouts unless asked (a timeout of None would mean "wait for ever").
+    updates_request = (
+        ReadableUpdatesRequest(connection_pool_size=1)
+        if request_timeout is None
+        else ReadableUpdatesRequest(
+            connection_pool_size=1, connect_timeout=request_timeout, read_timeout=request_timeout
+        )
+    )
+    builder = (
         ApplicationBuilder()
         .application_class(_Application)
         .update_queue(InFlightQueue(UPDATE_QUEUE_SIZE))
         .token(settings.require_token())
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_base_file_url)
-        .get_updates_request(ReadableUpdatesRequest(connection_pool_size=1))
+        .get_updates_request(updates_request)
         # HTML and no link previews for every message, unless a call says otherwise; the fast
         # path (bot/tg/sending.py) sets the same itself.
         .defaults(sending.DEFAULTS)
@@ -170,8 +181,10 @@ def build_application(
         .context_types(ContextTypes(bot_data=BotData))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .build()
     )
+    if request_timeout is not None:
+        builder = builder.connect_timeout(request_timeout).read_timeout(request_timeout)
+    application = builder.build()
     application.bot_data.bind(settings, service, store)
     application.bot_data.content = ContentDesk(
         ContentManager(settings.content_dir, settings.seeds_dir, service),
