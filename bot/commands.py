@@ -46,6 +46,7 @@ ADMIN_COMMANDS: tuple[str, ...] = (
     "content",
     "reload",
     "rollback",
+    "check",
     "poster",
 )
 

@@ -29,13 +29,15 @@ from bot.content.updates import ContentManager, HistoryVersion
 from bot.i18n import t
 from bot.service import Service, build_matcher
 from bot.storage.store import StatsStore
-from bot.tg.admin import EXPIRED_OFFER
+from bot.tg import admin, desks
+from bot.tg.admin import CHECK_NEXT, EXPIRED_OFFER
 from tests.fake_bot_api import BOT_USERNAME, Call, FakeBotApi, Fault
 from tests.html_check import assert_valid_telegram_html
 from tests.support.bot import ADMIN_ID, RunningBot, run_bot
 from tests.support.chat import assert_sent, press, say
 from tests.support.process import bot_env, spawn_bot, stop_bot
 from tests.test_content import BROKEN_FILES
+from tests.test_updates import tree_digest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -306,6 +308,79 @@ async def test_files_from_anyone_else_or_in_groups_are_never_downloaded(
     assert snapshot(content_dir) == files
 
 
+# --- check before install --------------------------------------------------------------------
+
+
+async def test_a_file_captioned_check_is_only_checked(bot: RunningBot, content_dir: Path) -> None:
+    await bot.store.add_subscriber(USER)  # someone to announce to, were it installed
+    before, library, matcher = tree_digest(content_dir), bot.service.library, bot.service.matcher
+    reply = await upload(bot, FERRY, "ferry.yaml", caption=" Check ")
+    assert plain(reply) == (
+        f"Checked ferry.yaml: nothing was installed. If you upload it:\nAdded: {FERRY_SECTION}"
+    )
+    assert reply.payloads == []  # no announce button: nothing new is live
+    assert tree_digest(content_dir) == before
+    assert bot.service.library is library
+    assert bot.service.matcher is matcher
+    assert answered_section(bot, FERRY_QUESTION) != FERRY_SECTION
+    # Without the caption, the same file is an upload: live, as the check said.
+    assert plain(await upload(bot, FERRY, "ferry.yaml")).startswith(
+        f"Live now ferry.yaml.\nAdded: {FERRY_SECTION}"
+    )
+
+
+async def test_after_slash_check_the_next_file_is_only_checked(
+    bot: RunningBot, content_dir: Path
+) -> None:
+    await upload(bot, FERRY, "ferry.yaml")
+    assert plain(await say(bot, "/check", user_id=ADMIN_ID)) == CHECK_NEXT
+    assert "10 minutes" in CHECK_NEXT
+    before, library = tree_digest(content_dir), bot.service.library
+    # A file refused by its name before downloading leaves the /check waiting for the right one.
+    assert "is not a content file" in plain(await upload(bot, FERRY_V2, "ferry.txt"))
+    reply = plain(await upload(bot, FERRY_V2, "ferry.yaml"))
+    assert reply == (
+        "Checked ferry.yaml: nothing was installed. If you upload it:\n"
+        f"Changed: {FERRY_SECTION} (summary)"
+    )
+    assert tree_digest(content_dir) == before
+    assert bot.service.library is library
+    # /check covers one file: the next one is a real upload again.
+    assert plain(await upload(bot, FERRY_V2, "ferry.yaml")).startswith("Live now ferry.yaml.")
+    assert (content_dir / "ferry.yaml").read_bytes() == FERRY_V2
+
+
+async def test_a_broken_file_under_check_gets_the_uploads_problems(
+    bot: RunningBot, content_dir: Path
+) -> None:
+    before, library = tree_digest(content_dir), bot.service.library
+    answered = await answers(bot)
+    for name in ("04-missing-summary.yaml", "01-syntax-error.yaml"):
+        text = plain(await upload(bot, (BAD / name).read_bytes(), name, caption="CHECK"))
+        assert text.startswith(
+            f"Checked {name}: an upload would be refused. Nothing was installed. Problems:"
+        ), text
+        assert BROKEN_FILES[name] in text
+    assert tree_digest(content_dir) == before
+    assert bot.service.library is library
+    assert await answers(bot) == answered
+
+
+def test_slash_check_lasts_ten_minutes_and_one_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    desk = desks.ContentDesk(manager=None, announcer=None)  # type: ignore[arg-type]
+    desk.check_next_file(ADMIN_ID)
+    assert desk.checks_next_file(ADMIN_ID)
+    assert not desk.checks_next_file(OTHER_USER)
+    desk.file_checked(ADMIN_ID)
+    assert not desk.checks_next_file(ADMIN_ID)
+    monkeypatch.setattr(desks, "CHECK_WINDOW_SECONDS", -1)  # asked for ten minutes ago
+    desk.check_next_file(ADMIN_ID)
+    assert not desk.checks_next_file(ADMIN_ID)
+    assert admin.is_check_caption("  /Check ")
+    assert not admin.is_check_caption("check this")
+    assert not admin.is_check_caption(None)
+
+
 # --- /rollback, /reload, /content ------------------------------------------------------------
 
 
@@ -337,6 +412,40 @@ async def test_rollback_restores_the_previous_version(bot: RunningBot, content_d
     missing = plain(await say(bot, "/rollback nothing-here.yaml", user_id=ADMIN_ID))
     assert missing.startswith("Not applied nothing-here.yaml: nothing was changed.")
     assert "no earlier version" in missing
+
+
+async def test_rollback_lists_pack_version_upload_date_and_admin(
+    bot: RunningBot, content_dir: Path
+) -> None:
+    await upload(bot, FERRY, "ferry.yaml")
+    await upload(bot, FERRY_V2.replace(b'version: "1"', b'version: "2"'), "ferry.yaml")
+    # The shipped pack was not uploaded by anyone: its kept version says "unknown".
+    chair = content_dir / "chair-summary-2017.yaml"
+    await upload(bot, chair.read_bytes() + b"# edited\n", "chair-summary-2017.yaml")
+
+    call = await say(bot, "/rollback", user_id=ADMIN_ID)
+    listing = plain(call)
+    [ferry] = _history(bot, "ferry.yaml")
+    [shipped] = _history(bot, "chair-summary-2017.yaml")
+    stamp = r"20\d\d-\d\d-\d\d \d\d:\d\d UTC"
+    assert re.search(
+        rf"^ferry\.yaml: 1 kept, newest first\n"
+        rf"• pack version 1, uploaded {stamp} by admin {ADMIN_ID}, replaced {stamp}\n"
+        rf"  /rollback ferry\.yaml {ferry.version}$",
+        listing,
+        re.MULTILINE,
+    ), listing
+    shipped_version = load_library(ROOT / "content", SEEDS).packs[0].version
+    assert (
+        f"• pack version {shipped_version}, uploaded unknown by admin unknown, replaced "
+    ) in listing
+    assert f"/rollback chair-summary-2017.yaml {shipped.version}" in listing
+    # The command is in <code>, so a tap copies it; sending it restores that version.
+    commands = re.findall(r"<code>(/rollback ferry\.yaml [^<]+)</code>", call.params["text"])
+    assert commands == [f"/rollback ferry.yaml {ferry.version}"]
+    restored = plain(await say(bot, commands[0], user_id=ADMIN_ID))
+    assert restored.startswith(f"Live now ferry.yaml.\nChanged: {FERRY_SECTION} (summary)")
+    assert (content_dir / "ferry.yaml").read_bytes() == FERRY
 
 
 def _history(bot: RunningBot, name: str) -> list[HistoryVersion]:
@@ -382,7 +491,7 @@ async def test_content_lists_the_live_packs(bot: RunningBot, content_dir: Path) 
     assert listing.count("The file changed on disk since: send /reload to serve it.") == 1
 
 
-@pytest.mark.parametrize("command", ["/content", "/reload", "/rollback ferry.yaml"])
+@pytest.mark.parametrize("command", ["/content", "/reload", "/rollback ferry.yaml", "/check"])
 async def test_content_commands_look_unknown_to_everyone_else(
     bot: RunningBot, command: str
 ) -> None:

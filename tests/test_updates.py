@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,11 +18,14 @@ from bot.content.loader import load_library
 from bot.content.models import Library
 from bot.content.updates import (
     MAX_UPLOAD_BYTES,
+    REPLACE_URGENT_LABEL,
     ContentManager,
     UpdateResult,
     diff_libraries,
+    pack_version,
     safe_file_name,
 )
+from bot.content.yamledit import set_values
 from bot.matching import Matcher
 from bot.service import Service, build_matcher
 from tests.test_content import BROKEN_FILES
@@ -296,6 +302,134 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(
     assert service.library is before_library
 
 
+# --- check before install ----------------------------------------------------------------------
+
+
+def tree_digest(folder: Path) -> str:
+    """One sha256 over every path and byte under `folder` (history included)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0")
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_a_check_says_what_an_upload_would_change_and_changes_nothing(
+    manager, service, content_dir
+):
+    assert manager.apply_upload("mini.yaml", MINI).ok
+    before, library, matcher = tree_digest(content_dir), service.library, service.matcher
+    answered = answers(service)
+
+    new = manager.check_upload("ferry.yaml", FERRY)
+    assert (new.ok, new.checked, new.added, new.at, new.kept_as) == (
+        True,
+        True,
+        ["mini-ferry-safety"],
+        None,
+        None,
+    )
+    assert new.describe().startswith(
+        "Checked ferry.yaml: nothing was installed. If you upload it:\nAdded: mini-ferry-safety"
+    )
+    without_trafficking = MINI_V2.split(b"  - id: mini-trafficking")[0]
+    without_trafficking = without_trafficking.replace(b"    related: [mini-trafficking]\n", b"")
+    edited = manager.check_upload("mini.yaml", without_trafficking)
+    assert edited.changed == {"mini-remittances": ["summary", "related"]}
+    assert edited.removed == ["mini-trafficking"]
+    assert "Changed: mini-remittances (summary, related)\nRemoved: mini-trafficking" in (
+        edited.describe()
+    )
+    same = manager.check_upload("mini.yaml", MINI)
+    assert same.ok
+    assert not same.has_changes
+    assert same.describe() == "Checked mini.yaml: nothing was installed. If you upload it:\n" + (
+        "No section changes."
+    )
+
+    assert tree_digest(content_dir) == before
+    assert service.library is library
+    assert service.matcher is matcher
+    assert answers(service) == answered
+    assert answered_section(service, FERRY_QUESTION) != "mini-ferry-safety"
+    # What the check said is what the upload then does.
+    applied = manager.apply_upload("ferry.yaml", FERRY)
+    assert (applied.added, applied.changed, applied.removed) == (new.added, {}, [])
+
+
+def test_a_checked_broken_file_gets_the_problems_an_upload_would(manager, service, content_dir):
+    before, library = tree_digest(content_dir), service.library
+    for name in BROKEN_FILES:
+        data = (DATA / "bad" / name).read_bytes()
+        checked = manager.check_upload(name, data)
+        assert (checked.ok, checked.checked) == (False, True), name
+        assert checked.problems == manager.apply_upload(name, data).problems, name
+        headline = f"Checked {name}: an upload would be refused. Nothing was installed."
+        assert checked.describe().startswith(headline), checked.describe()
+        assert BROKEN_FILES[name] in checked.describe()
+    refused_name = manager.check_upload("notes.txt", MINI)
+    assert refused_name.checked
+    assert "cannot be used as a content file name" in refused_name.problems[0]
+    assert tree_digest(content_dir) == before
+    assert service.library is library
+
+
+def test_a_check_shows_an_urgent_help_change_without_holding_it(manager, service, content_dir):
+    safety = (content_dir / "safety.yaml").read_bytes()
+    line = b"If your life is in danger now, call the emergency number of the country you are in."
+    assert line in safety
+    changed = safety.replace(line, b"If you are in danger now, call the emergency number here.")
+    before, library = tree_digest(content_dir), service.library
+
+    checked = manager.check_upload("safety.yaml", changed)
+    assert checked.ok
+    assert checked.confirm_token is None
+    assert checked.safety is not None
+    assert checked.safety.languages == ("en",)
+    text = checked.describe()
+    assert f"the real upload waits until you press '{REPLACE_URGENT_LABEL}'" in text
+    assert "Urgent note 'general', en:\n  old: " in text
+    assert line.decode() in text
+    assert "If you are in danger now, call the emergency number here." in text.split("  new: ")[1]
+    assert manager._pending == {}  # nothing waits for a second press
+    assert tree_digest(content_dir) == before
+    assert service.library is library
+    # A real upload of the same file is held for the second press, as the check said.
+    assert manager.apply_upload("safety.yaml", changed).confirm_token is not None
+
+
+def test_a_check_lists_stale_translations_and_reading_grade_refusals(manager, content_dir):
+    pack = "chair-summary-2017.yaml"
+    text = (content_dir / pack).read_text(encoding="utf-8")
+    index = [s.id for s in manager.service.library.sections].index("policies")
+    summary = manager.service.library.sections[index].summary["en"]
+    key = ("sections", index, "summary", "en")
+    stale = manager.check_upload(
+        pack, set_values(text, [(key, summary + " It was long.")]).encode()
+    )
+    assert stale.ok
+    assert "Stale translations (the English changed after they were made):" in stale.describe()
+    assert "  th: policies (summary)" in stale.describe()
+    hard = "Notwithstanding considerable institutional heterogeneity, " * 6 + "they agreed."
+    refused = manager.check_upload(pack, set_values(text, [(key, hard)]).encode())
+    assert not refused.ok
+    assert any("policies summary: refused: reads at grade" in p for p in refused.problems)
+    assert (content_dir / pack).read_text(encoding="utf-8") == text
+
+
+def test_a_check_is_refused_when_the_search_index_cannot_be_built(
+    manager, content_dir, monkeypatch
+):
+    def broken(library, semantic=None):
+        raise RuntimeError("index exploded")
+
+    monkeypatch.setattr(updates, "build_matcher", broken)
+    result = manager.check_upload("ferry.yaml", FERRY)
+    assert (result.ok, result.checked) == (False, True)
+    assert "the search index could not be built: RuntimeError: index exploded" in result.problems
+
+
 # --- history, rollback, diff -------------------------------------------------------------------
 
 MINI_V2 = MINI.replace(
@@ -341,6 +475,58 @@ def test_rollback_restores_the_previous_version_and_can_be_undone(manager, servi
     assert (content_dir / "mini.yaml").read_bytes() == oldest.path.read_bytes()
 
 
+def test_history_says_each_versions_pack_version_uploader_and_upload_time(manager, content_dir):
+    # A version put in the folder by hand (a deploy): nobody's upload, so "unknown".
+    (content_dir / "mini.yaml").write_bytes(MINI.replace(b'version: "0.1"', b'version: "0.0.9"'))
+    assert manager.reload().ok
+    start = datetime.now(UTC).replace(microsecond=0)
+    assert manager.apply_upload("mini.yaml", MINI, uploaded_by=111).ok
+    v2 = MINI_V2.replace(b'version: "0.1"', b'version: "0.2"')
+    assert manager.apply_upload("mini.yaml", v2, uploaded_by=222).ok
+    assert manager.apply_upload("mini.yaml", MINI_V2.replace(b"whole", b"all"), 333).ok
+
+    by_hand, first, second = manager.history("mini.yaml")
+    assert (by_hand.pack_version, by_hand.uploaded_by, by_hand.uploaded_at) == (
+        "0.0.9",
+        None,
+        None,
+    )
+    assert (first.pack_version, first.uploaded_by) == ("0.1", 111)
+    assert (second.pack_version, second.uploaded_by) == ("0.2", 222)
+    assert first.uploaded_at is not None
+    assert start <= first.uploaded_at <= datetime.now(UTC) + timedelta(seconds=1)
+    # The records hold only versions that are still live or kept.
+    records = json.loads((content_dir / ".history" / "uploads.json").read_text())
+    assert sorted(entry["by"] for entry in records["mini.yaml"].values()) == [111, 222, 333]
+    # The listed version is what rollback accepts.
+    assert manager.rollback("mini.yaml", version=first.version).ok
+    assert (content_dir / "mini.yaml").read_bytes() == MINI
+
+
+def test_a_damaged_upload_record_only_loses_the_details(manager, content_dir):
+    assert manager.apply_upload("mini.yaml", MINI, uploaded_by=111).ok
+    assert manager.apply_upload("mini.yaml", MINI_V2, uploaded_by=222).ok
+    (content_dir / ".history" / "uploads.json").write_text("{not json")
+    [kept] = manager.history("mini.yaml")
+    assert (kept.pack_version, kept.uploaded_by, kept.uploaded_at) == ("0.1", None, None)
+    assert manager.apply_upload("mini.yaml", MINI, uploaded_by=333).ok  # and uploads go on
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b'pack:\n  version: "2.1"\n', "2.1"),
+        (b"pack:\n  version: 3\n", "3"),
+        (b"pack:\n  id: x\n", None),
+        (b"pack: [", None),
+        (b"\xff\xfe", None),
+        (b"- a list\n", None),
+    ],
+)
+def test_pack_version_reads_the_pack_header(data, expected):
+    assert pack_version(data) == expected
+
+
 def test_rollback_without_history_is_an_error(manager, content_dir):
     before = snapshot(content_dir)
     result = manager.rollback("chair-summary-2017.yaml")
@@ -354,7 +540,7 @@ def test_rollback_without_history_is_an_error(manager, content_dir):
 def test_rollback_to_a_broken_version_is_refused(manager, service, content_dir):
     manager.apply_upload("mini.yaml", MINI)
     history = content_dir / ".history"
-    history.mkdir()
+    history.mkdir(exist_ok=True)  # the upload's record may have made it
     (history / "mini.20200101T000000000000Z.yaml").write_bytes(b"pack: [")
     before_files, before_library = snapshot(content_dir), service.library
     result = manager.rollback("mini.yaml")

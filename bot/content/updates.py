@@ -21,12 +21,20 @@ Files: a content file is replaced by writing a temporary file in the same folder
 `os.replace` and an fsync of the folder, so a crash leaves either the old or the new file, never
 half of one. The version being replaced is first copied to
 `<content_dir>/.history/<name>.<UTC timestamp>.yaml`; the loader ignores hidden folders.
+`.history/uploads.json` records, per file and per sha256 of its bytes, when it was uploaded and
+by which admin (numeric id), so /rollback can say who uploaded each kept version and when. Admin
+ids are operators' settings, not users' data; they are kept there and nowhere else.
+
+Check before install: `check_upload` runs an upload's whole validation (the same code path as
+`apply_upload`: library, plain-language report, urgent-help diff, search index) and returns what
+the upload would change, writing nothing and swapping nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import re
@@ -38,11 +46,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from bot.content.loader import build_library, read_content_dir
 from bot.content.models import SUPPORTED_LANGUAGES, Library, Pack
 from bot.content.plain import content_report
 from bot.content.safety import SafetyChange, diff_safety, stale_referrals
+from bot.matching import Matcher
 from bot.service import Service, build_matcher
 
 log = logging.getLogger("bot.content.updates")
@@ -52,6 +64,8 @@ log = logging.getLogger("bot.content.updates")
 # downloading or parsing anything absurd.
 MAX_UPLOAD_BYTES = 1024 * 1024
 HISTORY_DIR = ".history"
+# In HISTORY_DIR: who uploaded which bytes of which file, and when.
+UPLOADS_FILE = "uploads.json"
 # What the history keeps: the newest versions of each file, and no more than this in all
 # (40 uploads of a big pack once made 16 MB; the oldest versions go first).
 HISTORY_VERSIONS_PER_FILE = 20
@@ -69,6 +83,7 @@ REPLACE_URGENT_LABEL = "Replace the urgent-help note"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _TIMESTAMP_FORMAT = "%Y%m%dT%H%M%S%fZ"  # sorts as text in time order
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _HISTORY_NAME = re.compile(r"^(?P<stem>.+)\.(?P<version>(?P<stamp>\d{8}T\d{12}Z)(?:-\d+)?)\.yaml$")
 
 
@@ -117,6 +132,9 @@ class UpdateResult:
     safety: SafetyChange | None = None
     # Set when the change waits for the admin's second press (`ContentManager.confirm`).
     confirm_token: str | None = None
+    # Only checked (`ContentManager.check_upload`): nothing was installed; `ok` says whether an
+    # upload of the file would be accepted, the rest what it would change.
+    checked: bool = False
 
     @property
     def has_changes(self) -> bool:
@@ -126,6 +144,8 @@ class UpdateResult:
     def describe(self) -> str:
         """A short plain-English message for the admin who made the change."""
         target = f" {self.file_name}" if self.file_name else ""
+        if self.checked:
+            return self._describe_check(target)
         if self.confirm_token is not None and self.safety:
             lines = [
                 f"Not installed yet{target}: it changes the urgent-help text that people in "
@@ -136,21 +156,48 @@ class UpdateResult:
             ]
             return "\n".join(lines)
         if not self.ok:
-            if len(self.problems) <= PROBLEMS_SHOWN:
-                lines = [f"Not applied{target}: nothing was changed. Problems:"]
-            else:
-                lines = [
-                    f"Not applied{target}: nothing was changed. {len(self.problems):,} problems; "
-                    f"the first {PROBLEMS_SHOWN} (all of them are in the file problems.txt):"
-                ]
-            lines += [f"- {_cut(problem)}" for problem in self.problems[:PROBLEMS_SHOWN]]
-            return "\n".join(lines)
+            return self._describe_problems(f"Not applied{target}: nothing was changed.")
         urgent = f"Urgent help changed: {self.safety.summary()}." if self.safety else ""
         if not self.has_changes:
             return "\n".join(
                 filter(None, [f"Done{target}: no section changed.", urgent, *self.warnings])
             )
-        lines = [f"Live now{target}."]
+        lines = [f"Live now{target}.", *self._section_lines()]
+        if urgent:
+            lines.append(urgent)
+        return "\n".join([*lines, *self.warnings])
+
+    def _describe_check(self, target: str) -> str:
+        """What an upload of a checked file would do; says that nothing was installed."""
+        if not self.ok:
+            return self._describe_problems(
+                f"Checked{target}: an upload would be refused. Nothing was installed."
+            )
+        lines = [f"Checked{target}: nothing was installed. If you upload it:"]
+        lines += self._section_lines() or ["No section changes."]
+        if self.safety:
+            lines += [
+                "It changes the urgent-help text that people in danger get first, so the real "
+                f"upload waits until you press '{REPLACE_URGENT_LABEL}'. The change:",
+                *self.safety.lines(),
+            ]
+        return "\n".join([*lines, *self.warnings])
+
+    def _describe_problems(self, headline: str) -> str:
+        """The headline and the first problems (the rest are in `problems_file`)."""
+        if len(self.problems) <= PROBLEMS_SHOWN:
+            lines = [f"{headline} Problems:"]
+        else:
+            lines = [
+                f"{headline} {len(self.problems):,} problems; the first {PROBLEMS_SHOWN} (all "
+                "of them are in the file problems.txt):"
+            ]
+        lines += [f"- {_cut(problem)}" for problem in self.problems[:PROBLEMS_SHOWN]]
+        return "\n".join(lines)
+
+    def _section_lines(self) -> list[str]:
+        """Added, Changed and Removed lines, each only if it has sections."""
+        lines = []
         if self.added:
             lines.append(f"Added: {', '.join(self.added)}")
         if self.changed:
@@ -158,9 +205,7 @@ class UpdateResult:
             lines.append(f"Changed: {'; '.join(parts)}")
         if self.removed:
             lines.append(f"Removed: {', '.join(self.removed)}")
-        if urgent:
-            lines.append(urgent)
-        return "\n".join([*lines, *self.warnings])
+        return lines
 
     def problems_file(self) -> bytes | None:
         """Every problem, one a line, when there are more than the message shows."""
@@ -199,6 +244,7 @@ class _PendingSafety:
     data: bytes
     change: SafetyChange
     expires: float  # time.monotonic()
+    uploaded_by: int | None
 
 
 @dataclass(frozen=True)
@@ -208,7 +254,20 @@ class HistoryVersion:
     file_name: str  # the content file it is a version of
     version: str  # the timestamp in its name; what `rollback(..., version=)` accepts
     path: Path
-    saved_at: datetime
+    saved_at: datetime  # when it was replaced (and so kept)
+    # From the file's `pack: version:`; None if it has none (or is not readable YAML).
+    pack_version: str | None = None
+    # When these bytes were uploaded and by which admin; None if not recorded (a version from
+    # before uploads were recorded, or one put in the folder by hand or by a deploy).
+    uploaded_at: datetime | None = None
+    uploaded_by: int | None = None
+
+
+@dataclass(frozen=True)
+class _Upload:
+    """Who sends an upload: recorded beside the file once it is live."""
+
+    admin_id: int | None
 
 
 def diff_libraries(old: Library, new: Library) -> tuple[list[str], dict[str, list[str]], list[str]]:
@@ -225,6 +284,44 @@ def diff_libraries(old: Library, new: Library) -> tuple[list[str], dict[str, lis
         if names:
             changed[section.id] = names
     return added, changed, removed
+
+
+def pack_version(data: bytes) -> str | None:
+    """The `pack: version:` of a content file's bytes, or None if it has none or is unreadable."""
+    try:
+        document = yaml.load(data.decode("utf-8-sig"), Loader=_YAML_LOADER)
+    except (UnicodeDecodeError, yaml.YAMLError):
+        return None
+    header = document.get("pack") if isinstance(document, dict) else None
+    version = header.get("version") if isinstance(header, dict) else None
+    return None if version is None or isinstance(version, dict | list) else str(version)
+
+
+def _upload_name(upload_name: str, data: bytes) -> tuple[str, UpdateResult | None]:
+    """The safe name of an upload, or the result that refuses it (its name or its size)."""
+    name = safe_file_name(upload_name)
+    if name is None:
+        problem = (
+            f"{upload_name[:80]!r} cannot be used as a content file name: send a .yaml file "
+            "named with Latin letters, digits, '-' and '_' (not starting with '.')"
+        )
+        return "", UpdateResult(False, None, [problem])
+    if len(data) > MAX_UPLOAD_BYTES:
+        problem = (
+            f"{name}: file is {len(data) // 1024} KB; the limit is {MAX_UPLOAD_BYTES // 1024} KB"
+        )
+        return name, UpdateResult(False, name, [problem])
+    return name, None
+
+
+def _parse_time(value: object) -> datetime | None:
+    """An upload record's time ("2026-12-05T23:03:24Z"), or None if missing or damaged."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _note_languages(pack: Pack) -> tuple[str, ...]:
@@ -298,34 +395,35 @@ class ContentManager:
 
     # --- changes ------------------------------------------------------------------------------
 
-    def apply_upload(self, upload_name: str, data: bytes) -> UpdateResult:
+    def apply_upload(
+        self, upload_name: str, data: bytes, uploaded_by: int | None = None
+    ) -> UpdateResult:
         """Validate an uploaded content file with the whole library; if it is valid, make it live.
 
         The file is added, or replaces the file of the same (safe) name. On any problem nothing
-        changes on disk or in memory and the problems are returned.
+        changes on disk or in memory and the problems are returned. `uploaded_by` (the admin's
+        numeric id) is kept in the history with the upload time, for /rollback's list.
         """
-        name = safe_file_name(upload_name)
-        if name is None:
-            return UpdateResult(
-                False,
-                None,
-                [
-                    f"{upload_name[:80]!r} cannot be used as a content file name: send a .yaml "
-                    "file "
-                    "named with Latin letters, digits, '-' and '_' (not starting with '.')"
-                ],
-            )
-        if len(data) > MAX_UPLOAD_BYTES:
-            return UpdateResult(
-                False,
-                name,
-                [
-                    f"{name}: file is {len(data) // 1024} KB; the limit is "
-                    f"{MAX_UPLOAD_BYTES // 1024} KB"
-                ],
-            )
+        name, refused = _upload_name(upload_name, data)
+        if refused is not None:
+            return refused
         with self._lock:
-            return self._change(name, data, confirmed=False)
+            return self._change(name, data, confirmed=False, upload=_Upload(uploaded_by))
+
+    def check_upload(self, upload_name: str, data: bytes) -> UpdateResult:
+        """What `apply_upload` would do with this file, without doing it.
+
+        The same validation (the same code path, up to the search index), then the sections it
+        would add, change and remove, the urgent-help change it would ask to confirm, and its
+        warnings; or the problems an upload would be refused with. Nothing is written, nothing
+        is held for confirmation, and the live content stays as it is. The result has
+        `checked` set.
+        """
+        name, refused = _upload_name(upload_name, data)
+        if refused is not None:
+            return replace(refused, checked=True)
+        with self._lock:
+            return self._change(name, data, confirmed=False, check_only=True)
 
     def confirm(self, token: str) -> UpdateResult:
         """Install an upload that changes the urgent-help text, after the admin's second press.
@@ -347,7 +445,12 @@ class ContentManager:
                         "since; send the file again"
                     ],
                 )
-            return self._change(pending.file_name, pending.data, confirmed=pending.change)
+            return self._change(
+                pending.file_name,
+                pending.data,
+                confirmed=pending.change,
+                upload=_Upload(pending.uploaded_by),
+            )
 
     def reload(self) -> UpdateResult:
         """Re-read the content folder (after a git deploy, /reload or SIGHUP) and serve it.
@@ -423,9 +526,30 @@ class ContentManager:
         return infos
 
     def history(self, file_name: str) -> list[HistoryVersion]:
-        """Kept versions of a content file, oldest first."""
+        """Kept versions of a content file, oldest first, each with its pack version and (where
+        recorded) when it was uploaded and by which admin."""
         name = safe_file_name(file_name)
-        return [] if name is None else self._history(name)
+        if name is None:
+            return []
+        with self._lock:
+            uploads = self._read_uploads().get(name, {})
+            described = []
+            for kept in self._history(name):
+                try:
+                    data = kept.path.read_bytes()
+                except OSError:  # pruned meanwhile or unreadable: listed without details
+                    described.append(kept)
+                    continue
+                record = uploads.get(_digest(data), {})
+                described.append(
+                    replace(
+                        kept,
+                        pack_version=pack_version(data),
+                        uploaded_at=_parse_time(record.get("at")),
+                        uploaded_by=record.get("by") if isinstance(record.get("by"), int) else None,
+                    )
+                )
+            return described
 
     # --- internals (called with the lock held) ------------------------------------------------
 
@@ -464,12 +588,20 @@ class ContentManager:
             log.warning("The newest history version alone is over %d bytes", HISTORY_MAX_BYTES)
 
     def _change(
-        self, name: str, data: bytes, *, confirmed: SafetyChange | bool = True
+        self,
+        name: str,
+        data: bytes,
+        *,
+        confirmed: SafetyChange | bool = True,
+        check_only: bool = False,
+        upload: _Upload | None = None,
     ) -> UpdateResult:
         """Validate the folder with `name` set to `data`; if valid, write it and go live.
 
         `confirmed`: False holds back a change to the urgent-help text for a second press; a
         SafetyChange installs only that exact change; True installs any (rollback, reload).
+        `check_only`: validate and say what would change, but change nothing. `upload`: an
+        admin's upload, recorded in the history once live (a rollback or reload is not one).
         """
         try:
             files = read_content_dir(self.content_dir)
@@ -477,12 +609,20 @@ class ContentManager:
             return UpdateResult(False, name, [f"cannot read {self.content_dir}: {error}"])
         target = self.content_dir / name
         if target.exists() and not target.is_file():
-            return UpdateResult(False, name, [f"{name} exists and is not a file"])
+            problem = f"{name} exists and is not a file"
+            return UpdateResult(False, name, [problem], checked=check_only)
         if files.get(name) == data and self._live_digests.get(name) == _digest(data):
-            return UpdateResult(True, name, at=None)
+            return UpdateResult(True, name, at=None, checked=check_only)
         files[name] = data
         # Sorted like `read_content_dir`, so packs are served in the order a restart loads them.
-        return self._go_live(dict(sorted(files.items())), name, write=data, confirmed=confirmed)
+        return self._go_live(
+            dict(sorted(files.items())),
+            name,
+            write=data,
+            confirmed=confirmed,
+            check_only=check_only,
+            upload=upload,
+        )
 
     def _go_live(
         self,
@@ -491,19 +631,27 @@ class ContentManager:
         *,
         write: bytes | None,
         confirmed: SafetyChange | bool = True,
+        check_only: bool = False,
+        upload: _Upload | None = None,
     ) -> UpdateResult:
-        """Build library and matcher from `files`; if both work, write `write` to `name`, swap."""
+        """Build library and matcher from `files`; if both work, write `write` to `name`, swap.
+
+        With `check_only`, the same checks, then what would change; nothing written or swapped.
+        """
         library, problems = build_library(files, self.seeds_dir)
         if library is None or problems:
-            return UpdateResult(False, name, [str(problem) for problem in problems])
+            return UpdateResult(False, name, [str(p) for p in problems], checked=check_only)
         refused, warnings = content_report(library, name)
         if refused:
-            return UpdateResult(False, name, refused)
+            return UpdateResult(False, name, refused, checked=check_only)
         safety = diff_safety(self.service.library, library)
+        if check_only:
+            return self._would_change(library, name, safety, warnings)
         if safety and confirmed is False and name is not None and write is not None:
             token = secrets.token_urlsafe(12)
             expires = time.monotonic() + SAFETY_CONFIRM_SECONDS
-            self._pending[token] = _PendingSafety(name, write, safety, expires)
+            uploaded_by = upload.admin_id if upload else None
+            self._pending[token] = _PendingSafety(name, write, safety, expires, uploaded_by)
             return UpdateResult(False, name, safety=safety, confirm_token=token)
         if isinstance(confirmed, SafetyChange) and safety != confirmed:
             return UpdateResult(
@@ -515,28 +663,23 @@ class ContentManager:
                 ],
             )
         library = self._keep_load_times(library, files)
-        try:
-            # The same embedding model (and cache): only texts that changed are embedded.
-            matcher = build_matcher(library, self.service.matcher.semantic)
-        except Exception as error:  # the content must never go live without a working index
-            log.exception("content: building the matcher failed")
-            return UpdateResult(
-                False,
-                name,
-                [f"the search index could not be built: {type(error).__name__}: {error}"],
-            )
+        matcher = self._index(library, name)
+        if isinstance(matcher, UpdateResult):
+            return matcher
         kept_as = None
+        at = datetime.now(UTC)
         if name is not None and write is not None:
             try:
                 kept_as = self._write(name, write)
             except OSError as error:
                 log.exception("content: writing %s failed", name)
                 return UpdateResult(False, name, [f"could not save {name}: {error}"])
+            if upload is not None:
+                self._record_upload(name, write, upload, at)
         old = self.service.library
         self.service.swap(library, matcher)
         self._live_digests = {pack_name: _digest(files[pack_name]) for pack_name in files}
         added, changed, removed = diff_libraries(old, library)
-        at = datetime.now(UTC)
         log.info(
             "content: live now (%s): %d added, %d changed, %d removed",
             name or "reload",
@@ -558,6 +701,73 @@ class ContentManager:
             warnings,
             safety=safety or None,
         )
+
+    def _index(self, library: Library, name: str | None) -> Matcher | UpdateResult:
+        """The search index for `library`, or why it could not be built."""
+        try:
+            # The same embedding model (and cache): only texts that changed are embedded.
+            return build_matcher(library, self.service.matcher.semantic)
+        except Exception as error:  # the content must never go live without a working index
+            log.exception("content: building the matcher failed")
+            return UpdateResult(
+                False,
+                name,
+                [f"the search index could not be built: {type(error).__name__}: {error}"],
+            )
+
+    def _would_change(
+        self, library: Library, name: str | None, safety: SafetyChange, warnings: list[str]
+    ) -> UpdateResult:
+        """A checked upload that passed the library's checks: build its index as an upload
+        would (that can fail too), then say what it would change. Nothing is kept."""
+        matcher = self._index(library, name)
+        if isinstance(matcher, UpdateResult):
+            return replace(matcher, checked=True)
+        added, changed, removed = diff_libraries(self.service.library, library)
+        would = UpdateResult(True, name, added=added, changed=changed, removed=removed)
+        return replace(would, warnings=warnings, safety=safety or None, checked=True)
+
+    def _read_uploads(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """The upload records: file name -> sha256 of its bytes -> {"at": ISO time, "by": id}.
+        A missing or damaged record file reads as empty (the versions show "unknown")."""
+        try:
+            records = json.loads((self.history_dir / UPLOADS_FILE).read_bytes())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(records, dict):
+            return {}
+        return {
+            name: {digest: entry for digest, entry in by_digest.items() if isinstance(entry, dict)}
+            for name, by_digest in records.items()
+            if isinstance(by_digest, dict)
+        }
+
+    def _record_upload(self, name: str, data: bytes, upload: _Upload, at: datetime) -> None:
+        """Note who uploaded `data` as `name` and when; forget records of bytes that are
+        neither live nor kept any more. Only a courtesy for /rollback's list: a failure to
+        write it is logged and the upload stands."""
+        records = self._read_uploads()
+        kept = self._kept_digests(name)
+        by_digest = {d: entry for d, entry in records.get(name, {}).items() if d in kept}
+        by_digest[_digest(data)] = {
+            "at": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "by": upload.admin_id,
+        }
+        records[name] = by_digest
+        try:
+            self.history_dir.mkdir(exist_ok=True)
+            text = json.dumps(records, indent=1, sort_keys=True) + "\n"
+            write_atomically(self.history_dir / UPLOADS_FILE, text.encode())
+        except OSError as error:
+            log.warning("content: could not record the upload of %s: %s", name, error)
+
+    def _kept_digests(self, name: str) -> set[str]:
+        """The sha256 of every kept version of `name`."""
+        digests = set()
+        for kept in self._history(name):
+            with contextlib.suppress(OSError):
+                digests.add(_digest(kept.path.read_bytes()))
+        return digests
 
     def _keep_load_times(self, library: Library, files: Mapping[str, bytes]) -> Library:
         """Packs whose file did not change keep the time they first went live."""

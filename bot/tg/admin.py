@@ -1,8 +1,11 @@
 """Admins change the content on Telegram, and tell subscribers what is new.
 
     (an admin sends a .yaml file)  checked with all the content; live at once if it is valid
+    (a file with the caption check) only checked: what it would change; nothing is installed
+    /check                         the admin's next file (within 10 minutes) is only checked
     /reload                        re-read CONTENT_DIR (also on SIGHUP)
     /rollback [file [version]]     restore a kept version; without a file, list what is kept
+                                   (pack version, upload date, uploading admin's id)
     /content                       the live packs: version, sections, languages, load time
 
 The work is done by `bot.content.updates.ContentManager` (validate, write, swap, keep history)
@@ -44,6 +47,7 @@ from bot.content.updates import (
     MAX_UPLOAD_BYTES,
     REPLACE_URGENT_LABEL,
     ContentManager,
+    HistoryVersion,
     UpdateResult,
     safe_file_name,
 )
@@ -52,6 +56,7 @@ from bot.replies import Button, Reply, escape, join, menu_row
 from bot.storage.ports import Storage
 from bot.tg import handlers, sending
 from bot.tg.context import BotData, Context
+from bot.tg.desks import CHECK_WINDOW_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +68,14 @@ CONFIRM_URGENT_PREFIX = "u:"
 MAX_ANNOUNCED_TOPICS = 10
 # Kept versions listed per file by /rollback without arguments, newest first.
 ROLLBACK_LISTED_VERSIONS = 5
+# A file sent with this caption (any case, spaces around it ignored; "/check" too) is only
+# checked, not installed.
+CHECK_CAPTION = "check"
+CHECK_NEXT = (
+    f"Send the content file now. The next file you send within {CHECK_WINDOW_SECONDS // 60} "
+    "minutes is only checked: you see what it would change, and nothing is installed. "
+    f"(You can also send any file with the caption '{CHECK_CAPTION}'.)"
+)
 
 STOPPING = "The bot is stopping. The announcement is sent after the restart."
 EXPIRED_OFFER = (
@@ -75,14 +88,20 @@ EXPIRED_OFFER = (
 
 
 async def upload(update: Update, context: Context) -> None:
-    """An admin sent a file: a content file, checked with all the content and live if valid."""
+    """An admin sent a file: a content file, checked with all the content and live if valid;
+    with the caption "check" (or after /check), only checked: nothing is installed."""
     message = update.effective_message
     if message is None or message.document is None:
         return
     document = message.document
     name = document.file_name or ""
+    desk = context.bot_data.content
+    admin_id = update.effective_user.id if update.effective_user is not None else None
+    check_only = is_check_caption(message.caption) or (
+        admin_id is not None and desk.checks_next_file(admin_id)
+    )
     refusal = upload_refusal(name, document.file_size)
-    if refusal is not None:  # refused before downloading anything
+    if refusal is not None:  # refused before downloading anything; a /check stays armed
         await _tell(update, context, refusal)
         return
     try:
@@ -99,8 +118,28 @@ async def upload(update: Update, context: Context) -> None:
         return
     # Checking the whole library and building the search index takes a moment: in a thread, so
     # that users' questions are answered meanwhile (from the old content until the swap).
-    result = await asyncio.to_thread(context.bot_data.content.manager.apply_upload, name, data)
+    if check_only:
+        if admin_id is not None:
+            desk.file_checked(admin_id)
+        result = await asyncio.to_thread(desk.manager.check_upload, name, data)
+        await _report_check(update, context, result)
+        return
+    result = await asyncio.to_thread(desk.manager.apply_upload, name, data, admin_id)
     await _report_change(update, context, result)
+
+
+def is_check_caption(caption: str | None) -> bool:
+    """Whether a file's caption asks for a check only: "check" or "/check", in any case."""
+    return caption is not None and caption.strip().lower().lstrip("/") == CHECK_CAPTION
+
+
+async def check(update: Update, context: Context) -> None:
+    """/check: the admin's next file is only checked (what it would change), not installed."""
+    user = update.effective_user
+    if user is None:
+        return
+    context.bot_data.content.check_next_file(user.id)
+    await _tell(update, context, CHECK_NEXT)
 
 
 async def confirm_urgent_button(update: Update, context: Context) -> None:
@@ -162,7 +201,8 @@ async def rollback(update: Update, context: Context) -> None:
     """/rollback <file> [version]: restore a kept version; without a file, list what is kept."""
     manager = context.bot_data.content.manager
     if not context.args:
-        await _tell(update, context, await asyncio.to_thread(_kept_versions, manager))
+        listing = await asyncio.to_thread(_kept_versions, manager)
+        await handlers.send(update, context, Reply(listing))
         return
     file_name, version = context.args[0], (context.args[1] if len(context.args) > 1 else None)
     result = await asyncio.to_thread(manager.rollback, file_name, version)
@@ -170,26 +210,38 @@ async def rollback(update: Update, context: Context) -> None:
 
 
 def _kept_versions(manager: ContentManager) -> str:
-    """/rollback without arguments: every content file with kept versions, newest first."""
+    """/rollback without arguments: every content file with kept versions, newest first, each
+    with its pack version, when and by which admin it was uploaded, and the command that
+    restores it (HTML: the command in <code>, which Telegram copies with a tap)."""
     names = {info.file_name for info in manager.packs_overview()}
     names |= {path.name for path in manager.content_dir.glob("*.yaml")}
-    lines = []
+    blocks = []
     for name in sorted(names):
         versions = manager.history(name)
         if not versions:
             continue
-        lines.append(f"{name}: {len(versions)} kept")
-        lines += [
-            f"  {kept.version}  (saved {_when(kept.saved_at)})"
-            for kept in reversed(versions[-ROLLBACK_LISTED_VERSIONS:])
-        ]
-    if not lines:
-        return "No file has an earlier version to restore yet."
-    usage = (
-        "/rollback <file> restores the newest kept version that differs from the file now; "
-        "/rollback <file> <version> restores that one."
+        lines = [f"<b>{escape(name)}</b>: {len(versions)} kept, newest first"]
+        lines += [_kept_line(kept) for kept in reversed(versions[-ROLLBACK_LISTED_VERSIONS:])]
+        blocks.append("\n".join(lines))
+    if not blocks:
+        return escape("No file has an earlier version to restore yet.")
+    usage = escape(
+        "To restore one, send its command. /rollback <file> alone restores the newest kept "
+        "version that differs from the file now."
     )
-    return "\n".join(["Kept versions:", *lines, "", usage])
+    return join(escape("Kept versions:"), *blocks, usage)
+
+
+def _kept_line(kept: HistoryVersion) -> str:
+    """One kept version: pack version, upload date and admin, replaced when, its command."""
+    version = kept.pack_version or "unknown"
+    admin = "unknown" if kept.uploaded_by is None else str(kept.uploaded_by)
+    about = (
+        f"• pack version {version}, uploaded {_when(kept.uploaded_at)} by admin {admin}, "
+        f"replaced {_when(kept.saved_at)}"
+    )
+    command = f"/rollback {kept.file_name} {kept.version}"
+    return f"{escape(about)}\n  <code>{escape(command)}</code>"
 
 
 async def content(update: Update, context: Context) -> None:
@@ -257,13 +309,24 @@ async def _report_change(update: Update, context: Context, result: UpdateResult)
         else:
             text = join(text, escape("Nobody has subscribed yet, so there is nobody to tell."))
     await handlers.send(update, context, Reply(text, buttons))
-    # Beyond the first few problems, the whole list as a file: one message, one file, however
-    # many problems (an upload with 60,000 once sent 864 messages).
+    await _send_problems_file(update, result)
+    if result.ok and result.safety:
+        await _tell_admins_urgent_changed(update, context, result)
+
+
+async def _report_check(update: Update, context: Context, result: UpdateResult) -> None:
+    """Tell the admin what a checked file would change (or why it would be refused). Nothing
+    was installed: no announce button, no confirmation button, no one else is told."""
+    await handlers.send(update, context, Reply(escape(result.describe())))
+    await _send_problems_file(update, result)
+
+
+async def _send_problems_file(update: Update, result: UpdateResult) -> None:
+    """Beyond the first few problems, the whole list as a file: one message, one file, however
+    many problems (an upload with 60,000 once sent 864 messages)."""
     listing = result.problems_file()
     if listing is not None and update.effective_message is not None:
         await update.effective_message.reply_document(listing, filename="problems.txt")
-    if result.ok and result.safety:
-        await _tell_admins_urgent_changed(update, context, result)
 
 
 async def _tell_admins_urgent_changed(

@@ -117,6 +117,7 @@ ADMIN_COMMAND_CALLBACKS = {
     "content": admin.content,
     "reload": admin.reload,
     "rollback": admin.rollback,
+    "check": admin.check,
     "poster": posters.poster,
 }
 # Admin commands that change the content (they run beside other updates, as uploads do).

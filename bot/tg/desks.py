@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +33,9 @@ from bot.tg import sending
 
 logger = logging.getLogger(__name__)
 
+# After /check, the admin's next file within this long is only checked.
+CHECK_WINDOW_SECONDS = 600
+
 
 class ContentDesk:
     """What the admin callbacks need beyond the service and the store: the content manager,
@@ -43,6 +47,20 @@ class ContentDesk:
         self.announcer = announcer
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
+        # Admin id -> time.monotonic() until which their next file is only checked (/check).
+        self._check_until: dict[int, float] = {}
+
+    def check_next_file(self, admin_id: int) -> None:
+        """/check: the admin's next file within CHECK_WINDOW_SECONDS is only checked."""
+        self._check_until[admin_id] = time.monotonic() + CHECK_WINDOW_SECONDS
+
+    def checks_next_file(self, admin_id: int) -> bool:
+        """Whether the admin asked (/check, not long ago) that their next file is checked."""
+        return self._check_until.get(admin_id, 0.0) > time.monotonic()
+
+    def file_checked(self, admin_id: int) -> None:
+        """The admin's file was checked: the files after it are uploads again."""
+        self._check_until.pop(admin_id, None)
 
     def start(self, work: Coroutine[Any, Any, None], name: str) -> bool:
         """Run `work` in the background until it ends or the bot stops; False if stopping."""
