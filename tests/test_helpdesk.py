@@ -29,7 +29,7 @@ from bot.matching import Matcher
 from bot.service import Service
 from bot.stats import StatsStore
 from tests.fake_bot_api import TOKEN, Call, FakeBotApi
-from tests.test_telegram import ScriptedMatcher
+from tests.support.matching import ScriptedMatcher
 
 if TYPE_CHECKING:
     from tests.support.bot import RunningBot, StartBot

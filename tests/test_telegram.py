@@ -18,7 +18,7 @@ import time
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import pytest
@@ -27,7 +27,7 @@ from bot.commands import USER_COMMANDS
 from bot.config import Settings
 from bot.content.models import SUPPORTED_LANGUAGES, Library
 from bot.i18n import t
-from bot.matching import Candidate, Matcher, MatchResult
+from bot.matching import Matcher
 from bot.replies import escape, split_message
 from bot.service import Service
 from bot.storage.store import StatsStore
@@ -37,6 +37,7 @@ from tests.fake_bot_api import BOT_USERNAME, FakeBotApi, Fault
 from tests.html_check import assert_valid_telegram_html
 from tests.support.bot import TOO_SLOW
 from tests.support.chat import admin, assert_sent, press, say
+from tests.support.matching import ScriptedMatcher
 from tests.support.process import bot_env, free_port, spawn_bot, stop_bot, until_listening
 
 if TYPE_CHECKING:
@@ -57,40 +58,6 @@ async def assert_ignored(bot: RunningBot, **message: Any) -> None:
     answer = await say(bot, "/help", user_id=OTHER_USER)
     assert answer.chat_id == OTHER_USER
     assert [c.chat_id for c in bot.fake.calls_of("sendMessage", since=since)] == [OTHER_USER]
-
-
-def scripted(query: str, decision: str, sections: list[str], distress: bool = False) -> MatchResult:
-    """A fixed match result: `sections` ranked best first."""
-    return MatchResult(
-        query,
-        decision,  # type: ignore[arg-type]
-        tuple(Candidate(section, 80.0 - rank) for rank, section in enumerate(sections)),
-        distress,
-        "en",
-        sections[0] if decision == "answer" else None,
-        tuple(sections) if decision == "clarify" else (),
-    )
-
-
-class ScriptedMatcher:
-    """The real matcher, except for a few questions whose outcome is fixed here, so that these
-    tests do not depend on the matcher's tuning (tests/test_matching.py covers that)."""
-
-    SCRIPT: ClassVar[dict[str, MatchResult]] = {
-        result.query: result
-        for result in (
-            scripted("q answer", "answer", ["contributions"]),
-            scripted("q clarify", "clarify", ["policies", "human-rights"]),
-            scripted("q none", "none", []),
-            scripted("q danger", "answer", ["human-rights"], distress=True),
-        )
-    }
-
-    def __init__(self, real: Matcher) -> None:
-        self.real = real
-
-    def match(self, query: str, lang: str | None = None) -> MatchResult:
-        return self.SCRIPT.get(query) or self.real.match(query, lang)
 
 
 @pytest.fixture
