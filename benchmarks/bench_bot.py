@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import itertools
 import json
 import os
@@ -442,6 +443,7 @@ async def start_ours(
     store = CountingStore(settings.database_path, settings.stats_secret)
     application = build_application(settings, Service(library, matcher), store)
     local = localize(application, rate_limit)
+    gc.freeze()  # as `python -m bot run` does once the Application is built
     await application.initialize()
     assert application.post_init is not None
     await application.post_init(application)
@@ -565,13 +567,19 @@ async def main_async(args: argparse.Namespace) -> int:
         if profiler is not None:
             profiler.disable()
         # bench_chat: questions none of the runs above asked.
-        fresh = [q for q in generated_questions(len(POOL) + 2 * CHAT_QUESTIONS) if q not in POOL]
+        fresh = [q for q in generated_questions(len(POOL) + 3 * CHAT_QUESTIONS) if q not in POOL]
         serial = make_updates(CHAT_QUESTIONS, 11, 900_000, texts=fresh, text_share=1.0)
         chat_total, _ = await drive(ours, serial)
         offered = make_updates(
             CHAT_QUESTIONS, 12, 950_000, texts=fresh[CHAT_QUESTIONS:], text_share=1.0
         )
         chat_latencies, stall = await offer(ours, offered, CHAT_RATE)
+        # The same number of new questions arriving all at once (a broadcast answered by many):
+        # how many the bot gets through per second when it is never waiting for the next one.
+        burst = make_updates(
+            CHAT_QUESTIONS, 13, 980_000, texts=fresh[2 * CHAT_QUESTIONS :], text_share=1.0
+        )
+        burst_latencies, burst_stall = await offer(ours, burst, float("inf"))
         await stop_ours(ours)
         stored = count_events(store.path)
 
@@ -613,6 +621,12 @@ async def main_async(args: argparse.Namespace) -> int:
     verdict = "ok" if ratio >= TARGET_RATIO and stored == store.recorded else "BELOW TARGET"
     print(f"  target: ratio >= {TARGET_RATIO:.2f} and N = M: {verdict}")
     chat_rate = CHAT_QUESTIONS / chat_total
+    print(
+        f"  free text: {CHAT_QUESTIONS} new questions one after another {chat_rate:,.1f}/s; "
+        f"{CHAT_QUESTIONS} arriving at once {CHAT_QUESTIONS / max(burst_latencies):,.1f}/s "
+        f"(p50 {percentile(burst_latencies, 0.5) * 1000:.0f} ms, event loop max stall "
+        f"{burst_stall * 1000:.0f} ms)"
+    )
     print(
         f"bench_chat: {chat_rate:,.0f} unique free-text questions/s, p99 "
         f"{percentile(chat_latencies, 0.99) * 1000:.0f} ms at {CHAT_RATE:.0f}/s offered, "

@@ -57,6 +57,8 @@ CHUNK = 1_000
 MB = 1024 * 1024
 # A token of the right shape for the fake server (which answers any token it is started with).
 TOKEN = "123456789:AAHstartupBENCHtokenLOCALonly_0123456"
+# Long enough for the bot's check on STATS_SECRET (bot.config.secret_problem); for local use only.
+STATS_SECRET = "bench-startup-secret-for-local-use-only-0123456789abcdef"
 
 
 def child_environment(base_url: str, file_url: str, token: str, database: Path) -> dict[str, str]:
@@ -67,7 +69,7 @@ def child_environment(base_url: str, file_url: str, token: str, database: Path) 
         BOT_API_BASE_URL=base_url,
         BOT_API_BASE_FILE_URL=file_url,
         DATABASE_PATH=str(database),
-        STATS_SECRET="bench-secret",
+        STATS_SECRET=STATS_SECRET,
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
     )

@@ -48,6 +48,8 @@ _VIEWS: dict[str, Callable[[Section, Library, str], tuple[str, Sequence[Row]]]] 
     "g": replies.section_glossary,
 }
 
+# Free-text questions matched at the same time (one model thread each; see Service.__init__).
+MATCHING_THREADS = 2
 # Free text longer than this is cut before matching: a question is never this long, and the
 # matcher's cost grows with the length of what it is given.
 MAX_QUESTION_CHARS = 500
@@ -97,10 +99,11 @@ class Service:
         # Set by the Telegram front end once the caseworkers' group passed its check: then
         # urgent-help and "can't answer" replies offer "Talk to a person" (bot/helpdesk.py).
         self.helpdesk: helpdesk.HelpdeskConfig | None = None
-        # Free text is matched in one worker thread: embedding a question takes milliseconds of
-        # CPU that must not hold up buttons and commands on the event loop, and one thread
-        # keeps the model from competing with itself for the 2 cores.
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matching")
+        # Free text is matched in worker threads: embedding a question takes 15-20 ms of CPU
+        # that must not hold up buttons and commands on the event loop. Two threads, each
+        # running the model on one core (bot.matching.semantic.EMBEDDING_THREADS), use both
+        # cores of a small server, and a long message no longer holds up the short ones.
+        self._worker = ThreadPoolExecutor(MATCHING_THREADS, thread_name_prefix="matching")
 
     @classmethod
     def configured(cls, library: Library, settings: Settings) -> Service:

@@ -437,7 +437,7 @@ async def test_rollback_lists_pack_version_upload_date_and_admin(
     ), listing
     shipped_version = load_library(ROOT / "content", SEEDS).packs[0].version
     assert (
-        f"• pack version {shipped_version}, uploaded unknown by admin unknown, replaced "
+        f"• pack version {shipped_version}, upload date and admin unknown, replaced "
     ) in listing
     assert f"/rollback chair-summary-2017.yaml {shipped.version}" in listing
     # The command is in <code>, so a tap copies it; sending it restores that version.

@@ -395,8 +395,16 @@ def test_a_check_shows_an_urgent_help_change_without_holding_it(manager, service
     assert manager._pending == {}  # nothing waits for a second press
     assert tree_digest(content_dir) == before
     assert service.library is library
-    # A real upload of the same file is held for the second press, as the check said.
-    assert manager.apply_upload("safety.yaml", changed).confirm_token is not None
+    # A real upload of the same file is held for the second press, as the check said; once
+    # confirmed, the history records the admin who uploaded it, not one who pressed later.
+    held = manager.apply_upload("safety.yaml", changed, uploaded_by=4343)
+    assert held.confirm_token is not None
+    assert manager.confirm(held.confirm_token).ok
+    back = manager.apply_upload("safety.yaml", safety, uploaded_by=111)
+    assert back.confirm_token is not None
+    assert manager.confirm(back.confirm_token).ok
+    [_, confirmed] = manager.history("safety.yaml")
+    assert (confirmed.path.read_bytes(), confirmed.uploaded_by) == (changed, 4343)
 
 
 def test_a_check_lists_stale_translations_and_reading_grade_refusals(manager, content_dir):

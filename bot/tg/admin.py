@@ -236,10 +236,11 @@ def _kept_line(kept: HistoryVersion) -> str:
     """One kept version: pack version, upload date and admin, replaced when, its command."""
     version = kept.pack_version or "unknown"
     admin = "unknown" if kept.uploaded_by is None else str(kept.uploaded_by)
-    about = (
-        f"• pack version {version}, uploaded {_when(kept.uploaded_at)} by admin {admin}, "
-        f"replaced {_when(kept.saved_at)}"
-    )
+    if kept.uploaded_at is None and kept.uploaded_by is None:  # not uploaded here, or long ago
+        uploaded = "upload date and admin unknown"
+    else:
+        uploaded = f"uploaded {_when(kept.uploaded_at)} by admin {admin}"
+    about = f"• pack version {version}, {uploaded}, replaced {_when(kept.saved_at)}"
     command = f"/rollback {kept.file_name} {kept.version}"
     return f"{escape(about)}\n  <code>{escape(command)}</code>"
 
