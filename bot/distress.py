@@ -562,6 +562,11 @@ def _asks(positions: dict[str, list[int]], clauses: list[int], spots: list[int])
 
 def distress_signals(text: str) -> tuple[str, ...]:
     """The names of the danger signals found in `text`, in a fixed order; empty when none."""
+    return _detect(text)[0]
+
+
+def _detect(text: str) -> tuple[tuple[str, ...], dict[str, list[int]]]:
+    """The signals found in `text`, and where each concept occurs in it."""
     tokens, clauses, thai = _read(text)
     positions = _positions(tokens, _homographs(text, tokens))
     personal, asking = _is_personal(tokens, thai, positions)
@@ -573,7 +578,7 @@ def distress_signals(text: str) -> tuple[str, ...]:
             continue
         if _found(signal, positions, clauses):
             found.append(signal.name)
-    return tuple(found)
+    return tuple(found), positions
 
 
 # The kind of danger each signal speaks of (`bot.content.models.DISTRESS_KINDS`): it picks the
@@ -610,9 +615,19 @@ KIND_ORDER: tuple[str, ...] = (
 )
 
 
+# Words that tell the kind of danger in a message already flagged, whatever signal flagged it:
+# "he beat me and raped me" is sexual violence, "police arrested us, my kids are with me" is
+# detention. Alone they flag nothing (a researcher writes "detention" too).
+KIND_MARKERS: dict[str, str] = {"sexual": "sexual_violence", "detained": "detention"}
+
+
 def distress_kinds(text: str) -> tuple[str, ...]:
     """The kinds of danger `text` signals, most pressing first; empty when none."""
-    found = {SIGNAL_KINDS.get(name, GENERAL_DISTRESS) for name in distress_signals(text)}
+    signals, positions = _detect(text)
+    if not signals:
+        return ()
+    found = {SIGNAL_KINDS.get(name, GENERAL_DISTRESS) for name in signals}
+    found |= {kind for concept, kind in KIND_MARKERS.items() if concept in positions}
     return tuple(kind for kind in KIND_ORDER if kind in found)
 
 

@@ -67,6 +67,8 @@ BROKEN_FILES = {
     "30-huge.yaml": "the limit is 1024 KB",
     "31-utf16.yaml": "the file is UTF-16",
     "32-urgent-section-unknown.yaml": "urgent_sections: 'no-such-urgent-section' is not a section",
+    "33-urgent-kinds-unknown.yaml": "urgent_kinds.flood: unknown kind",
+    "34-urgent-kinds-section.yaml": "urgent_kinds: trafficking: 'no-such-kind-section' is not",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.distress import distress_signals, is_distress
+from bot.distress import distress_kinds, distress_signals, is_distress
 
 
 @pytest.mark.parametrize(
@@ -467,3 +467,30 @@ def test_tagalog_may_is_not_a_modal() -> None:
 def test_tagalog_phrases_with_ko_match() -> None:
     # "ko" is also Vietnamese chat for "không": phrases are read with the same spelling
     assert "wants to die" in distress_signals("hindi ko na kaya, pagod na pagod na ako")
+
+
+# Written for this test: each flagged by some signal, the marker words pick the note.
+KIND_MARKED = [
+    ("my boss beat me and raped me", "sexual_violence"),
+    ("majikan memperkosa saya, tolong", "sexual_violence"),
+    ("tôi bị đánh và bị hiếp dâm", "sexual_violence"),
+    ("ধর্ষণ করেছে মালিক আমাকে, বাঁচাও", "sexual_violence"),
+    ("they detained me and took my passport", "detention"),
+    ("saya ditangkap polisi dan dikurung bersama anak", "detention"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), KIND_MARKED)
+def test_marker_words_pick_the_kind_of_a_flagged_message(text: str, kind: str) -> None:
+    assert distress_kinds(text)[0] == kind
+
+
+def test_marker_words_alone_flag_nothing() -> None:
+    assert distress_kinds("what did they say about detention of children") == ()
+    assert distress_kinds("sexual harassment statistics in the report") == ()
+
+
+def test_can_my_employer_keep_my_passport_is_a_question_in_bengali_and_nepali() -> None:
+    assert not is_distress("নিয়োগকর্তা কি আমার পাসপোর্ট রেখে দিতে পারে?")
+    assert not is_distress("रोजगारदाताले मेरो पासपोर्ट राख्न सक्छ?")
+    assert is_distress("মালিক আমার পাসপোর্ট রেখে দিয়েছে, দেশে যেতে পারি না")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +19,8 @@ from bot.matching import Matcher
 from bot.matching.words import detect_script_language, stem, terms
 from bot.replies import escape
 from bot.service import Service, build_matcher
+
+ROOT = Path(__file__).resolve().parent.parent
 
 LANGS = load_languages()
 
@@ -275,3 +281,37 @@ def test_romanised_words_alone_are_read_in_their_script(
     # Three words without a verb are a topic, not a question: the right one must be offered
     # (since the content's rewrite, "workers' rights" also fits the key issues closely).
     assert section in (result.answer, *result.alternatives)
+
+
+def test_a_ninth_language_needs_no_code_change(tmp_path: Path) -> None:
+    """A copy of the bot with Malay added as data only: its language folder (here Indonesian's
+    data, renamed) and its interface strings. The bot then offers it, matches in it and
+    answers small talk in it, with no code changed."""
+    bot = tmp_path / "bot"
+    shutil.copytree(ROOT / "bot", bot, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(bot / "lang" / "id", bot / "lang" / "ms")
+    (bot / "lang" / "ms" / "language.yaml").write_text(
+        (bot / "lang" / "id" / "language.yaml")
+        .read_text(encoding="utf-8")
+        .replace("name: Bahasa Indonesia", "name: Bahasa Melayu"),
+        encoding="utf-8",
+    )
+    shutil.copy(bot / "locales" / "id.yaml", bot / "locales" / "ms.yaml")
+    script = (
+        "from bot.content.models import SUPPORTED_LANGUAGES\n"
+        "from bot.i18n import t\n"
+        "from bot.matching.intents import load_exemplars\n"
+        "print(SUPPORTED_LANGUAGES[-1], t('clarify', 'ms') == t('clarify', 'id'),"
+        " any(e.lang == 'ms' for e in load_exemplars()))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["ms", "True", "True"]

@@ -17,8 +17,8 @@ from bot.content.models import Library
 from bot.matching import Matcher, Semantic
 from bot.matching import semantic as semantic_module
 from bot.matching.decide import Signals, decide
-from bot.matching.hybrid import section_texts
-from bot.matching.intents import SmallTalk
+from bot.matching.hybrid import romanised_reading, section_texts
+from bot.matching.intents import Exemplar, SmallTalk
 from bot.matching.lexical import Candidate, MatchResult
 from bot.matching.semantic import CachedEmbedder, Vectors
 from bot.service import Service, build_matcher
@@ -154,13 +154,14 @@ SIMILAR = {"remittances": 0.80, "rights": 0.80}
 CALM_CLASSES = {"greeting": 0.80, "offtopic": 0.80, "danger": 0.80, "calm": 0.80}
 
 
-def signals(sections=None, classes=None, lex=None, rule=None) -> Signals:
+def signals(sections=None, classes=None, lex=None, rule=None, nearest=None) -> Signals:
     return Signals(
         lex or lexical(),
         rule,
-        frozenset({"rights"}),
+        ("rights", "remittances"),
         {**SIMILAR, **(sections or {})},
         {**CALM_CLASSES, **(classes or {})},
+        nearest or {},
     )
 
 
@@ -192,6 +193,64 @@ def test_danger_near_its_exemplars_is_flagged_and_never_small_talk() -> None:
 def test_the_lexical_danger_signal_is_kept() -> None:
     result = decide(signals(lex=lexical(distress=True)))
     assert result.distress
+
+
+def danger_near(kind: str, similarity: float = 0.95) -> dict:
+    """Signals' keyword arguments for a message this near a danger exemplar of `kind`."""
+    return {
+        "classes": {"danger": similarity},
+        "nearest": {"danger": Exemplar("an exemplar", "danger", kind, "en")},
+    }
+
+
+def test_the_note_fits_the_nearest_danger_exemplar_when_words_name_no_kind() -> None:
+    assert decide(signals(**danger_near("sexual_abuse"))).distress_kind == "sexual_violence"
+    assert decide(signals(**danger_near("detention"))).distress_kind == "detention"
+    assert decide(signals(**danger_near("no_food"))).distress_kind == "general"
+    # Words that name a kind keep it; a far exemplar does not choose the note.
+    worded = lexical(distress=True)
+    worded = replace(worded, distress_kind="trafficking")
+    assert decide(signals(lex=worded, **danger_near("detention"))).distress_kind == "trafficking"
+    general = replace(lexical(distress=True), distress_kind="general")
+    assert decide(signals(lex=general, **danger_near("self_harm", 0.80))).distress_kind == "general"
+
+
+def test_someone_who_wants_to_die_gets_no_topic_under_the_note() -> None:
+    result = decide(signals({"rights": 0.95}, **danger_near("self_harm")))
+    assert (result.distress, result.distress_kind) == (True, "self_harm")
+    assert (result.decision, result.answer, result.alternatives) == ("none", None, ())
+    words_only = replace(lexical(("rights", 90), distress=True), distress_kind="self_harm")
+    assert decide(Signals(words_only, None)).answer is None
+
+
+def test_in_danger_the_first_urgent_section_wins_a_near_tie() -> None:
+    tie = {"rights": 0.90, "remittances": 0.905}  # both speak to danger; "rights" first
+    assert decide(signals(tie)).answer == "remittances"
+    assert decide(signals(tie, **danger_near("violence"))).answer == "rights"
+
+
+def test_a_section_named_for_a_kind_of_danger_leans_in_only_for_that_kind() -> None:
+    tie = {"rights": 0.90, "remittances": 0.92}
+    kinds = {"trafficking": ("remittances",)}
+    taken = replace(signals(tie, **danger_near("documents_taken")), urgent_kinds=kinds)
+    flood = replace(signals(tie, **danger_near("war_disaster")), urgent_kinds=kinds)
+    assert decide(taken).answer == "remittances"  # both lean in: the nearer one wins
+    assert decide(flood).answer == "rights"  # only the first urgent section leans in
+
+
+def test_a_romanised_message_is_also_read_in_its_own_script() -> None:
+    assert romanised_reading("privet, chto govorili pro torgovlyu lyudmi?", "ru") == (
+        "говорили торговлю людми"
+    )
+    assert "পাচার" in romanised_reading("manob pachar niye ki ache summary te", "bn")
+    assert romanised_reading("what about rights", "en") == ""  # English has no other script
+    assert romanised_reading("মানব পাচার", "bn") == ""  # already in its script
+
+
+def test_scores_stay_between_0_and_100() -> None:
+    result = decide(signals({"remittances": 0.99}, lex=lexical(("remittances", 100))))
+    assert result.answer == "remittances"
+    assert all(0 <= candidate.score <= 100 for candidate in result.candidates)
 
 
 def test_word_for_word_small_talk_needs_no_model() -> None:

@@ -48,7 +48,7 @@ _YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SECTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 SEED_FILE_NAME = re.compile(r"^[A-Za-z0-9._-]+\.txt$")
 
-PACK_KEYS = {"id", "version", "title", "source", "urgent_sections", "synonyms"}
+PACK_KEYS = {"id", "version", "title", "source", "urgent_sections", "urgent_kinds", "synonyms"}
 SOURCE_KEYS = {"document", "file", "date", "place"}
 SECTION_KEYS = {"id", "source_lines", "related", "reviewed", *TEXT_FIELDS, *LIST_FIELDS}
 # The safety keys: the urgent-help notes and the checked referrals (see content/README.md).
@@ -230,6 +230,12 @@ def _check_across_packs(packs: Iterable[Pack]) -> list[Problem]:
                         f"pack: urgent_sections: '{urgent}' is not a section id",
                     )
                 )
+        for kind, kind_sections in pack.urgent_kinds.items():
+            problems.extend(
+                Problem(pack.file_name, f"pack: urgent_kinds: {kind}: '{sid}' is not a section id")
+                for sid in kind_sections
+                if sid not in section_ids
+            )
         for section in pack.sections:
             for related in section.related:
                 if related not in section_ids:
@@ -451,6 +457,7 @@ class _PackChecker:
         version = self._string(header, "version", ("pack",), coerce=True)
         title = self._texts(header, "title", ("pack",), required=True)
         urgent_sections = self._string_list(header, "urgent_sections", ("pack",))
+        urgent_kinds = self._urgent_kinds(header)
         urgent_help = self._urgent_help(document)
         urgent_reviewed = self._reviewed(document, (), None, key="urgent_reviewed")
         referrals = self._referrals(document)
@@ -522,6 +529,7 @@ class _PackChecker:
             urgent_help=urgent_help,
             urgent_reviewed=urgent_reviewed,
             urgent_sections=tuple(urgent_sections),
+            urgent_kinds=urgent_kinds,
             referrals=referrals,
             synonyms=synonyms,
             loaded_at=datetime.now(UTC),
@@ -991,6 +999,21 @@ class _PackChecker:
                 section=section,
                 field=f"{name}.{DEFAULT_LANGUAGE}",
             )
+
+    def _urgent_kinds(self, header: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+        """`urgent_kinds`: kind of danger -> the sections that speak to that kind only."""
+        raw = header.get("urgent_kinds", {})
+        if not isinstance(raw, dict):
+            self.problem(("pack", "urgent_kinds"), "must map kinds of danger to section ids")
+            return {}
+        found: dict[str, tuple[str, ...]] = {}
+        for kind in raw:
+            if kind not in DISTRESS_KINDS:
+                known = ", ".join(DISTRESS_KINDS)
+                self.problem(("pack", "urgent_kinds", str(kind)), f"unknown kind (known: {known})")
+                continue
+            found[kind] = tuple(self._string_list(raw, kind, ("pack", "urgent_kinds")))
+        return found
 
     def _string_list(
         self, raw: dict[str, Any], name: str, path: Path_, *, section: str | None = None

@@ -1,4 +1,5 @@
-"""Content models: what a content pack holds once loaded. Frozen, no I/O."""
+"""Content models: what a content pack holds once loaded. Frozen, no I/O (but for listing the
+language folders once, at import)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,33 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-# Languages the bot speaks (issue 7). English is the source and the fallback for everything.
+# Languages the bot speaks. English is the source and the fallback for everything.
 DEFAULT_LANGUAGE = "en"
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "ru", "id", "tl", "bn", "ne", "th", "vi")
+# The first eight, in the order menus show them; a language added later comes after them.
+_FIRST_LANGUAGES = ("en", "ru", "id", "tl", "bn", "ne", "th", "vi")
+_BOT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _languages(bot_dir: Path = _BOT_DIR) -> tuple[str, ...]:
+    """Every language with its language data (bot/lang/<code>/language.yaml) and its interface
+    strings (bot/locales/<code>.yaml): a ninth language is those two, plus its content, and no
+    code. (Only file names are looked at here; the files are read where they are used.)"""
+    found = {
+        folder.name
+        for folder in (bot_dir / "lang").iterdir()
+        if (folder / "language.yaml").is_file()
+        and (bot_dir / "locales" / f"{folder.name}.yaml").is_file()
+    }
+    first = [code for code in _FIRST_LANGUAGES if code in found]
+    return (*first, *sorted(found - set(first)))
+
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = _languages()
 
 # Field names, shared by the loader, the validator and the diff shown after an upload.
 TEXT_FIELDS: tuple[str, ...] = ("title", "summary", "for_migrants")
@@ -238,6 +259,9 @@ class Pack:
     urgent_reviewed: Mapping[str, bool] = field(default_factory=dict)
     # Sections that speak to someone in danger; a message that sounds like danger leans to them.
     urgent_sections: tuple[str, ...] = ()
+    # Sections that speak to one kind of danger only (kind -> section ids): "trafficking" to a
+    # passport taken, not to a flood. The first urgent section speaks to every kind.
+    urgent_kinds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     referrals: tuple[CountryReferrals, ...] = ()
     # Word groups (per language) read as the same thing when matching: readers' words for the
     # content's words, added by admins without code (bot/lang/<code>/synonyms.yaml is the base).
@@ -290,6 +314,15 @@ class Library:
     def urgent_sections(self) -> tuple[str, ...]:
         """Ids of the sections every pack names as speaking to someone in danger."""
         return tuple(dict.fromkeys(sid for pack in self.packs for sid in pack.urgent_sections))
+
+    @property
+    def urgent_kinds(self) -> dict[str, tuple[str, ...]]:
+        """Per kind of danger, the sections the packs name as speaking to that kind."""
+        found: dict[str, tuple[str, ...]] = {}
+        for pack in self.packs:
+            for kind, ids in pack.urgent_kinds.items():
+                found[kind] = tuple(dict.fromkeys((*found.get(kind, ()), *ids)))
+        return found
 
     @property
     def referrals(self) -> dict[str, CountryReferrals]:

@@ -101,6 +101,13 @@ def dominant_script(text: str) -> str | None:
 
 # ---------------------------------------------------------------------------------------------
 # Thai
+#
+# Thai is written without spaces between words. Two ways to read it live here, each for its
+# job: `thai_pieces` (overlapping letter pieces) lets the matcher compare a question with any
+# content, in any words, with no Thai word list to keep up; `ThaiSegmenter` (longest words of a
+# vocabulary) lets bot.distress find the words of its concepts and how far apart they are,
+# which pieces cannot tell. One word list for both would tie the content's matching to the
+# danger vocabulary, so both stay, here, in one module.
 # ---------------------------------------------------------------------------------------------
 
 THAI_LETTERS = "\u0e01-\u0e3a\u0e40-\u0e4e"  # consonants, vowels and tone marks (no digits)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,9 @@ from bot.matching import decide
 from bot.matching.intents import Exemplar, PhraseBook, SmallTalk, load_exemplars
 from bot.matching.lexical import DangerCheck, MatchResult
 from bot.matching.lexical import Matcher as LexicalMatcher
+from bot.matching.requests import Requests
 from bot.matching.semantic import CachedEmbedder, Embedder, Vectors, load_embedder
+from bot.matching.words import LATIN_READER, detect_script_language
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,15 @@ class SectionVectors:
         return [float(value) for value in best]
 
 
+def romanised_reading(query: str, lang: str) -> str:
+    """A Latin-script message in a language with its own script, read back into that script
+    (with the words it could not read, often English, kept); "" for any other message."""
+    if lang not in LATIN_READER.romanised_languages or detect_script_language(query) != "latin":
+        return ""
+    native, other = LATIN_READER.read(query, lang)
+    return f"{native} {other}".strip() if native else ""
+
+
 class Matcher:
     """Words and meaning: build once per content, match many messages."""
 
@@ -127,15 +138,18 @@ class Matcher:
         lexical: LexicalMatcher,
         section_ids: Sequence[str],
         urgent_sections: Sequence[str] = (),
+        urgent_kinds: Mapping[str, tuple[str, ...]] | None = None,
         semantic: Semantic | None = None,
         section_vectors: SectionVectors | None = None,
     ) -> None:
         self.lexical = lexical
         self._ids = tuple(section_ids)
-        self._urgent = frozenset(urgent_sections)
+        self._urgent = tuple(urgent_sections)
+        self._urgent_kinds = dict(urgent_kinds or {})
         self._semantic = semantic
         self._sections = section_vectors
         self._phrases = PhraseBook.build(load_exemplars())
+        self._requests = Requests.load()
         # Recent results; the cache lives and dies with this matcher (and so with the content).
         self._results: OrderedDict[tuple[str, str | None], MatchResult] = OrderedDict()
         # The lexical matcher's caches are not made for two threads at once (the model is).
@@ -150,7 +164,7 @@ class Matcher:
         lexical = LexicalMatcher.build(library, distress=distress)
         vectors = SectionVectors.build(library.sections, semantic) if semantic else None
         ids = [section.id for section in library.sections]
-        return cls(lexical, ids, library.urgent_sections, semantic, vectors)
+        return cls(lexical, ids, library.urgent_sections, library.urgent_kinds, semantic, vectors)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -207,16 +221,27 @@ class Matcher:
     ) -> decide.Signals:
         """The signals with the message's similarities added (when there is a model)."""
         if self._semantic is None or self._sections is None or not query.strip():
-            return decide.Signals(lexical, rule_intent, self._urgent)
+            return decide.Signals(
+                lexical, rule_intent, self._urgent, urgent_kinds=self._urgent_kinds
+            )
         vector = self._semantic.query(query)
         sims = self._sections.similarities(vector, len(self._ids))
+        reading = romanised_reading(query, lexical.lang)
+        if reading:
+            # Bengali, Nepali, Russian or Thai typed in Latin letters: the model knows the
+            # words far better in their own script, so the message read back into it is
+            # compared with the sections too, and each section keeps its better similarity.
+            read = self._sections.similarities(self._semantic.query(reading), len(self._ids))
+            sims = [max(pair) for pair in zip(sims, read, strict=True)]
         classes = self._semantic.class_similarities(vector)
         exemplars = self._semantic.exemplars
         return decide.Signals(
             lexical,
             rule_intent,
             self._urgent,
+            urgent_kinds=self._urgent_kinds,
             section_similarity=dict(zip(self._ids, sims, strict=True)),
             class_similarity={cls: value for cls, (value, _) in classes.items()},
             nearest={cls: exemplars[row] for cls, (_, row) in classes.items()},
+            practical_request=self._requests.asks_for_what_no_document_has(query),
         )

@@ -1,0 +1,79 @@
+"""Requests the document can never answer: a contact, or today's price.
+
+The Chair's Summary is what was said at a meeting in 2017. It holds no phone number, address
+or link, and no price of today; a message that asks for one ("give me the agency's number",
+"cheapest app to send money today", "সৌদি ভিসার খরচ এখন কত") is a practical question, however
+near its words come to a topic's. `bot.matching.decide` answers such a message "I can't
+answer that", with the related topics as buttons (and, on top, the ways to real help).
+
+The words are data: `bot/lang/<code>/requests.yaml` (`contact`; `now` and `price`, which count
+only together). Entries are folded like messages; "word*" matches any word starting with
+"word"; several words are a phrase. Thai entries are found anywhere (Thai has no spaces).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.content.models import SUPPORTED_LANGUAGES
+from bot.lang.text import fold, is_thai
+
+LANG_DIR = Path(__file__).resolve().parent.parent / "lang"
+REQUESTS_FILE = "requests.yaml"
+KINDS = ("contact", "now", "price")
+
+
+def _pattern(entries: list[str]) -> re.Pattern[str] | None:
+    """One regular expression for folded entries, each matched on word boundaries (but Thai)."""
+    parts: list[str] = []
+    for entry in sorted(set(entries), key=len, reverse=True):
+        word = fold(entry.rstrip("*"))
+        if not word:
+            continue
+        body = re.escape(word) + (r"\w*" if entry.endswith("*") else "")
+        parts.append(body if is_thai(word.replace(" ", "")) else rf"(?<!\w){body}(?!\w)")
+    return re.compile("|".join(parts)) if parts else None
+
+
+@dataclass(frozen=True)
+class Requests:
+    """The words of every language, one pattern per kind."""
+
+    contact: re.Pattern[str] | None
+    now: re.Pattern[str] | None
+    price: re.Pattern[str] | None
+
+    @classmethod
+    def load(cls, lang_dir: Path = LANG_DIR) -> Requests:
+        """Every supported language's requests.yaml (a language without one adds nothing)."""
+        words: dict[str, list[str]] = {kind: [] for kind in KINDS}
+        for lang in SUPPORTED_LANGUAGES:
+            path = lang_dir / lang / REQUESTS_FILE
+            if not path.is_file():
+                continue
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            unknown = set(loaded) - set(KINDS)
+            if unknown:
+                raise ValueError(f"{path}: unknown field(s) {sorted(unknown)}")
+            for kind in KINDS:
+                entries = loaded.get(kind) or []
+                if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+                    raise ValueError(f"{path}: {kind}: must be a list of words or phrases")
+                words[kind].extend(entries)
+        return cls(*(_pattern(words[kind]) for kind in KINDS))
+
+    def asks_for_what_no_document_has(self, text: str) -> bool:
+        """Whether `text` asks for a contact, or for a price or rate of today."""
+        folded = fold(text)
+        if self.contact is not None and self.contact.search(folded):
+            return True
+        return bool(
+            self.now is not None
+            and self.price is not None
+            and self.now.search(folded)
+            and self.price.search(folded)
+        )
