@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bot.announce import Pace
 from bot.config import Settings
 from bot.content.loader import load_library
 from bot.content.models import Library
 from bot.matching import Matcher, Semantic
 from bot.service import Service, build_matcher
-from bot.storage.store import StatsStore
-from bot.throttle import Throttle
 from tests.fake_bot_api import TOKEN, FakeBotApi
+from tests.support.bot import ADMIN_ID, CLIENT_TIMEOUT, RunningBot, StartBot, run_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,8 +51,6 @@ def service(library: Library, matcher: Matcher) -> Service:
 
 # --- Telegram: a fake Bot API server and the real Application polling it ---------------------
 
-ADMIN_ID = 4242  # tests read it back from settings.admin_ids
-
 
 @pytest.fixture
 async def fake_api() -> AsyncIterator[FakeBotApi]:
@@ -84,58 +77,25 @@ def bot_settings(fake_api: FakeBotApi, tmp_path: Path) -> Settings:
     )
 
 
-@dataclass
-class RunningBot:
-    """The real Application polling the fake server, and what it was built from."""
-
-    fake: FakeBotApi
-    settings: Settings
-    service: Service
-    store: StatsStore
-
-
-@asynccontextmanager
-async def run_bot(
-    settings: Settings,
-    service: Service,
-    fake: FakeBotApi,
-    announce_pace: Pace | None = None,
-    throttle: Throttle | None = None,
-) -> AsyncIterator[RunningBot]:
-    """Build the Application with `build_application` and run it with `serve`, as `run` does;
-    only the long poll is short (1 s), so that tests stay fast."""
-    from bot.tg.app import build_application, serve
-
-    store = StatsStore(settings.database_path, settings.stats_secret, flush_interval=0.05)
-    # Tests of other things send many messages from one user at once: the throttle is as
-    # generous as that needs, unless a test (tests/test_fair.py) brings the documented one.
-    throttle = throttle or Throttle(burst=10_000, per_minute=60_000)
-    app = build_application(
-        settings, service, store, announce_pace=announce_pace, throttle=throttle
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "short_client_timeouts: the bot gives up on a request to Telegram after CLIENT_TIMEOUT "
+        "seconds instead of PTB's 5 (for tests of timeouts; tests/support/bot.py)",
     )
-    stop, ready = asyncio.Event(), asyncio.Event()
-    serving = asyncio.create_task(
-        serve(app, settings, stop, ready=ready, poll_timeout=timedelta(seconds=1))
-    )
-    started = asyncio.create_task(ready.wait())
-    await asyncio.wait((serving, started), return_when=asyncio.FIRST_COMPLETED)
-    if serving.done():  # start-up failed: show why
-        started.cancel()
-        serving.result()
-    try:
-        yield RunningBot(fake, settings, service, store)
-    finally:
-        stop.set()
-        await serving
-
-
-StartBot = Callable[..., AbstractAsyncContextManager[RunningBot]]
 
 
 @pytest.fixture
-def start_bot(bot_settings: Settings, service: Service, fake_api: FakeBotApi) -> StartBot:
-    """`async with start_bot(**settings_changes) as bot:` runs the bot (again, if need be)."""
-    return lambda **changes: run_bot(replace(bot_settings, **changes), service, fake_api)
+def start_bot(
+    bot_settings: Settings, service: Service, fake_api: FakeBotApi, request: pytest.FixtureRequest
+) -> StartBot:
+    """`async with start_bot(**settings_changes) as bot:` runs the bot (again, if need be).
+    A test marked `short_client_timeouts` gets a bot that waits CLIENT_TIMEOUT for Telegram."""
+    short = request.node.get_closest_marker("short_client_timeouts") is not None
+    timeout = CLIENT_TIMEOUT if short else None
+    return lambda **changes: run_bot(
+        replace(bot_settings, **changes), service, fake_api, request_timeout=timeout
+    )
 
 
 @pytest.fixture

@@ -29,13 +29,14 @@ from bot.content.updates import ContentManager, HistoryVersion
 from bot.i18n import t
 from bot.service import Service, build_matcher
 from bot.storage.store import StatsStore
-from bot.tg import admin
+from bot.tg import admin, desks
 from bot.tg.admin import CHECK_NEXT, EXPIRED_OFFER
-from tests.conftest import ADMIN_ID, RunningBot, run_bot
 from tests.fake_bot_api import BOT_USERNAME, Call, FakeBotApi, Fault
 from tests.html_check import assert_valid_telegram_html
+from tests.support.bot import ADMIN_ID, RunningBot, run_bot
+from tests.support.chat import assert_sent, press, say
+from tests.support.process import bot_env, spawn_bot, stop_bot
 from tests.test_content import BROKEN_FILES
-from tests.test_telegram import _process_env, _spawn, _stop, assert_sent, press, say
 from tests.test_updates import tree_digest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -366,13 +367,13 @@ async def test_a_broken_file_under_check_gets_the_uploads_problems(
 
 
 def test_slash_check_lasts_ten_minutes_and_one_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    desk = admin.ContentDesk(manager=None, announcer=None)  # type: ignore[arg-type]
+    desk = desks.ContentDesk(manager=None, announcer=None)  # type: ignore[arg-type]
     desk.check_next_file(ADMIN_ID)
     assert desk.checks_next_file(ADMIN_ID)
     assert not desk.checks_next_file(OTHER_USER)
     desk.file_checked(ADMIN_ID)
     assert not desk.checks_next_file(ADMIN_ID)
-    monkeypatch.setattr(admin, "CHECK_WINDOW_SECONDS", -1)  # asked for ten minutes ago
+    monkeypatch.setattr(desks, "CHECK_WINDOW_SECONDS", -1)  # asked for ten minutes ago
     desk.check_next_file(ADMIN_ID)
     assert not desk.checks_next_file(ADMIN_ID)
     assert admin.is_check_caption("  /Check ")
@@ -721,10 +722,10 @@ async def test_sighup_reloads_the_content_folder(
     fake_api: FakeBotApi, tmp_path: Path, content_dir: Path
 ) -> None:
     log = tmp_path / "stderr.log"
-    env = _process_env(
+    env = bot_env(
         fake_api, tmp_path, CONTENT_DIR=str(content_dir), ADMIN_IDS=str(ADMIN_ID), LOG_LEVEL="INFO"
     )
-    process = await _spawn(env, log)
+    process = await spawn_bot(env, log)
     try:
         await fake_api.wait_for_call("getUpdates", timeout=30)
         write(content_dir / "ferry.yaml", FERRY)
@@ -735,7 +736,7 @@ async def test_sighup_reloads_the_content_folder(
         [answer] = await fake_api.wait_for_call("sendMessage", since=since, timeout=10)
         assert answer.params["text"].startswith("<b>Safe ferry crossings</b>")
     finally:
-        await _stop(process)
+        await stop_bot(process)
     assert process.returncode == 0
     assert "Traceback" not in log.read_text()
 

@@ -12,7 +12,8 @@ from bot.config import Settings
 from bot.content import updates
 from bot.content.updates import ContentManager
 from bot.service import Service
-from tests.conftest import ADMIN_ID, ROOT, RunningBot
+from tests.conftest import ROOT
+from tests.support.bot import ADMIN_ID, RunningBot
 
 PACK = ROOT / "content" / "chair-summary-2017.yaml"
 DATE_LINE = '    date: "2017-11-08"\n'

@@ -12,8 +12,8 @@ from bot.config import Settings
 from bot.i18n import t
 from bot.service import Service
 from bot.throttle import PRUNE_EVERY, Throttle
-from tests.conftest import RunningBot, run_bot
 from tests.fake_bot_api import Call, FakeBotApi, Fault
+from tests.support.bot import RunningBot, run_bot
 
 FLOODER, OTHER = 5001, 5002
 
@@ -146,7 +146,8 @@ async def test_a_chats_updates_are_answered_in_order(fair_bot: RunningBot) -> No
 
 async def test_a_slow_chat_does_not_hold_up_another(fair_bot: RunningBot) -> None:
     fake = fair_bot.fake
-    fake.inject("sendMessage", Fault.delay(3), chat_id=FLOODER)
+    # Slower than the 1 s the other chat may take, and short: the bot's stop waits for it.
+    fake.inject("sendMessage", Fault.delay(1.5), chat_id=FLOODER)
     await fake.push_message("/about", user_id=FLOODER)
     await fake.wait_until(lambda: any(c.method == "sendMessage" for c in fake.calls))
     mark = fake.mark()

@@ -29,10 +29,10 @@ from bot.matching import Matcher
 from bot.service import Service
 from bot.stats import StatsStore
 from tests.fake_bot_api import TOKEN, Call, FakeBotApi
-from tests.test_telegram import ScriptedMatcher
+from tests.support.matching import ScriptedMatcher
 
 if TYPE_CHECKING:
-    from tests.conftest import RunningBot, StartBot
+    from tests.support.bot import RunningBot, StartBot
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSON = 5005
@@ -222,7 +222,7 @@ async def test_the_start_up_check_refuses_a_chat_that_cannot_be_the_desk(
 ) -> None:
     if chat is not None:
         fake_api.chats[DESK] = chat
-    caplog.set_level(logging.WARNING, logger="bot.tg.helpdesk")
+    caplog.set_level(logging.WARNING, logger="bot.tg.desks")
     async with start_bot(helpdesk_chat_id=DESK, helpdesk_name=DESK_NAME) as bot:
         [check] = bot.fake.calls_of("getChat", failed=True)
         assert int(check.params["chat_id"]) == DESK
@@ -522,7 +522,7 @@ async def test_privacy_describes_the_help_desk_when_it_is_on(desk_bot: RunningBo
 
 
 async def test_admin_stats_include_the_help_desk(desk_bot: RunningBot) -> None:
-    from tests.conftest import ADMIN_ID
+    from tests.support.bot import ADMIN_ID
 
     opened = await connect(desk_bot)
     await from_caseworker(desk_bot, "Hello from the desk", reply_to=opened)
@@ -671,7 +671,7 @@ async def test_an_idle_case_is_closed_and_both_sides_are_told(
 ) -> None:
     from telegram import Bot
 
-    from bot.tg.helpdesk import HelpDesk
+    from bot.tg.desks import HelpDesk
 
     fake_api.chats[DESK] = desk_chat()
     now = [datetime.now(UTC)]

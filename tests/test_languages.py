@@ -31,11 +31,11 @@ from bot.replies import Reply, escape
 from bot.service import Service
 from tests.fake_bot_api import BOT_USERNAME, Call
 from tests.html_check import assert_valid_telegram_html
-from tests.test_telegram import press as press_button
-from tests.test_telegram import say as say_text
+from tests.support.chat import press as press_button
+from tests.support.chat import say as say_text
 
 if TYPE_CHECKING:
-    from tests.conftest import RunningBot, StartBot
+    from tests.support.bot import RunningBot, StartBot
 
 ROOT = Path(__file__).resolve().parent.parent
 USER = 1001

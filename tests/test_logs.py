@@ -12,7 +12,7 @@ import pytest
 from bot.config import ConfigError, Settings
 from bot.tg.errors import LIBRARY_LOGGERS, URL_LOGGERS, Safe, configure_logging
 from tests.fake_bot_api import FakeBotApi
-from tests.test_telegram import _process_env, _spawn, _stop
+from tests.support.process import bot_env, spawn_bot, stop_bot
 
 # Someone writing to the bot: every one of these must stay out of the log.
 USER_ID = 918273645
@@ -50,12 +50,12 @@ async def _talk_to_the_bot(fake: FakeBotApi) -> None:
 async def _debug_log(fake: FakeBotApi, tmp_path: Path, **extra: str) -> str:
     """Run `python -m bot run` at DEBUG against the fake server; its whole log."""
     log = tmp_path / "stderr.log"
-    process = await _spawn(_process_env(fake, tmp_path, LOG_LEVEL="DEBUG", **extra), log)
+    process = await spawn_bot(bot_env(fake, tmp_path, LOG_LEVEL="DEBUG", **extra), log)
     try:
         await fake.wait_for_call("getUpdates", timeout=30)
         await _talk_to_the_bot(fake)
     finally:
-        await _stop(process)
+        await stop_bot(process)
     assert process.returncode == 0
     return log.read_text(encoding="utf-8")
 

@@ -21,8 +21,8 @@ from bot.matching import Semantic
 from bot.matching.decide import decide
 from bot.matching.semantic import E5Embedder, Vectors
 from bot.service import MATCHING_THREADS, Service, build_matcher
-from tests.conftest import run_bot
 from tests.fake_bot_api import FakeBotApi
+from tests.support.bot import run_bot
 
 QUESTIONS = (
     "what did the meeting say about sending money home",

@@ -28,7 +28,7 @@ from bot.poster import (
 )
 
 if TYPE_CHECKING:
-    from tests.conftest import RunningBot
+    from tests.support.bot import RunningBot
 
 BOT = "gcm_outreach_bot"
 
@@ -109,7 +109,7 @@ def test_cli_writes_a_poster_and_explains_mistakes(
 
 async def test_admin_gets_a_pdf_poster_with_this_bots_link(bot: RunningBot) -> None:
     from tests.fake_bot_api import BOT_USERNAME
-    from tests.test_telegram import admin, say
+    from tests.support.chat import admin, say
 
     since = bot.fake.mark()
     await bot.fake.push_message("/poster trafficking th", user_id=admin(bot))

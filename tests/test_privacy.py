@@ -27,7 +27,7 @@ from bot.storage.store import StatsStore
 from tests.fake_bot_api import BOT_USERNAME
 
 if TYPE_CHECKING:
-    from tests.conftest import RunningBot
+    from tests.support.bot import RunningBot
 
 # A user id wider than 32 bits, so its stored forms are distinctive byte strings.
 USER = 7_345_678_901

@@ -44,9 +44,10 @@ from bot.config import Settings
 from bot.storage.keys import keyed
 from bot.storage.store import StatsStore
 from bot.tg.app import ADMIN_COMMAND_CALLBACKS
-from tests.conftest import ROOT, RunningBot, StartBot
+from tests.conftest import ROOT
 from tests.fake_bot_api import BOT_USERNAME, FakeBotApi, Fault
 from tests.html_check import assert_valid_telegram_html
+from tests.support.bot import CLIENT_TIMEOUT, TOO_SLOW, RunningBot, StartBot
 
 # Questions the real content answers (each reply is one message, so one sendMessage per update).
 QUESTIONS = ("remittance fees", "human trafficking", "can my employer keep my passport?")
@@ -263,10 +264,11 @@ async def test_a_corrupt_database_at_start_up_is_moved_aside_and_a_fresh_one_use
         (Fault.malformed(), 2),
         (Fault.raw(200, '{"ok": true, "result": [{"update_id": '), 1),
         (Fault.drop(), 2),
-        (Fault.delay(8), 1),  # longer than the client waits for a poll (5 s + the 1 s poll)
+        (Fault.delay(TOO_SLOW), 1),  # longer than the client waits for a poll
     ],
     ids=["429", "500", "502", "not-json", "cut-json", "connection-reset", "timeout"],
 )
+@pytest.mark.short_client_timeouts
 async def test_polling_survives_telegram_faults_and_answers_everyone_once(
     bot: RunningBot, fault: Fault, times: int
 ) -> None:
@@ -316,14 +318,15 @@ async def test_a_failed_reply_gets_one_message_and_the_bot_goes_on(
     assert all(answers(fake, since)[user] == 1 for user in users)
 
 
+@pytest.mark.short_client_timeouts
 async def test_a_reply_that_times_out_is_not_followed_by_an_apology(bot: RunningBot) -> None:
     fake = bot.fake
     since = fake.mark()
-    # Telegram answers after the client gave up (5 s): the message was delivered all the same.
-    fake.inject("sendMessage", Fault.delay(6))
+    # Telegram answers after the client gave up: the message was delivered all the same.
+    fake.inject("sendMessage", Fault.delay(CLIENT_TIMEOUT * 2))
     await fake.push_message(QUESTIONS[0], user_id=FIRST_USER)
     await fake.wait_for_call("sendMessage", since=since)  # the slow one, recorded on arrival
-    await asyncio.sleep(6.5)  # the client times out, the fake delivers
+    await asyncio.sleep(CLIENT_TIMEOUT * 2 + 0.5)  # the client times out, the fake delivers
     await settle(fake)
     assert answers(fake, since)[FIRST_USER] == 1
 

@@ -13,11 +13,11 @@ from telegram.ext import ExtBot
 
 from bot.replies import Button
 from bot.tg import sending
-from tests.conftest import ADMIN_ID
 from tests.fake_bot_api import TOKEN, FakeBotApi
+from tests.support.bot import ADMIN_ID
 
 if TYPE_CHECKING:
-    from tests.conftest import RunningBot
+    from tests.support.bot import RunningBot
 
 CHAT = 555
 BUTTONS = ((Button("Money sent home", "s:contributions"), Button("Menu", "m")),)

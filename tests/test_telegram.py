@@ -13,16 +13,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import logging
-import os
-import signal
-import socket
 import sqlite3
-import sys
 import time
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import pytest
@@ -31,17 +27,21 @@ from bot.commands import USER_COMMANDS
 from bot.config import Settings
 from bot.content.models import SUPPORTED_LANGUAGES, Library
 from bot.i18n import t
-from bot.matching import Candidate, Matcher, MatchResult
-from bot.replies import Reply, escape, split_message
+from bot.matching import Matcher
+from bot.replies import escape, split_message
 from bot.service import Service
 from bot.storage.store import StatsStore
 from bot.tg.app import ADMIN_COMMAND_CALLBACKS, ALLOWED_UPDATES
 from bot.tg.errors import REDACTED, RedactSecrets
-from tests.fake_bot_api import BOT_USERNAME, Call, FakeBotApi, Fault
+from tests.fake_bot_api import BOT_USERNAME, FakeBotApi, Fault
 from tests.html_check import assert_valid_telegram_html
+from tests.support.bot import TOO_SLOW
+from tests.support.chat import admin, assert_sent, press, say
+from tests.support.matching import ScriptedMatcher
+from tests.support.process import bot_env, free_port, spawn_bot, stop_bot, until_listening
 
 if TYPE_CHECKING:
-    from tests.conftest import RunningBot, StartBot
+    from tests.support.bot import RunningBot, StartBot
 
 ROOT = Path(__file__).resolve().parent.parent
 USER = 1001
@@ -51,30 +51,6 @@ OTHER_USER = 2002
 # --- helpers ---------------------------------------------------------------------------------
 
 
-async def say(bot: RunningBot, text: str | None, wait: float = 5.0, **kwargs: Any) -> Call:
-    """Send a message as a user; return the bot's answer (fails if there is none). A message
-    that sounds like danger gets the urgent-help note first: then the answer is the second."""
-    since = bot.fake.mark()
-    await bot.fake.push_message(text, **kwargs)
-    [call] = await bot.fake.wait_for_call("sendMessage", since=since, timeout=wait)
-    if call.params["text"].startswith("<b>⚠️"):
-        call = (await bot.fake.wait_for_call("sendMessage", 2, since=since, timeout=wait))[1]
-    return call
-
-
-async def press(bot: RunningBot, data: str, **kwargs: Any) -> Call:
-    """Press a button; return the edit or message that answered it."""
-    since = bot.fake.mark()
-    await bot.fake.push_callback(data, **kwargs)
-
-    def answers() -> list[Call]:
-        methods = ("editMessageText", "sendMessage")
-        return [call for call in bot.fake.calls[since:] if call.method in methods and call.ok]
-
-    await bot.fake.wait_until(lambda: bool(answers()))
-    return answers()[0]
-
-
 async def assert_ignored(bot: RunningBot, **message: Any) -> None:
     """Push a message the bot must not answer, then one it answers: only that one is."""
     since = bot.fake.mark()
@@ -82,48 +58,6 @@ async def assert_ignored(bot: RunningBot, **message: Any) -> None:
     answer = await say(bot, "/help", user_id=OTHER_USER)
     assert answer.chat_id == OTHER_USER
     assert [c.chat_id for c in bot.fake.calls_of("sendMessage", since=since)] == [OTHER_USER]
-
-
-def assert_sent(call: Call, reply: Reply) -> None:
-    """The call shows exactly this one-part reply: text, HTML mode, buttons."""
-    assert call.params["text"] == reply.text
-    assert call.params["parse_mode"] == "HTML"
-    assert call.payloads == [button.payload for row in reply.buttons for button in row]
-    assert_valid_telegram_html(call.params["text"])
-
-
-def scripted(query: str, decision: str, sections: list[str], distress: bool = False) -> MatchResult:
-    """A fixed match result: `sections` ranked best first."""
-    return MatchResult(
-        query,
-        decision,  # type: ignore[arg-type]
-        tuple(Candidate(section, 80.0 - rank) for rank, section in enumerate(sections)),
-        distress,
-        "en",
-        sections[0] if decision == "answer" else None,
-        tuple(sections) if decision == "clarify" else (),
-    )
-
-
-class ScriptedMatcher:
-    """The real matcher, except for a few questions whose outcome is fixed here, so that these
-    tests do not depend on the matcher's tuning (tests/test_matching.py covers that)."""
-
-    SCRIPT: ClassVar[dict[str, MatchResult]] = {
-        result.query: result
-        for result in (
-            scripted("q answer", "answer", ["contributions"]),
-            scripted("q clarify", "clarify", ["policies", "human-rights"]),
-            scripted("q none", "none", []),
-            scripted("q danger", "answer", ["human-rights"], distress=True),
-        )
-    }
-
-    def __init__(self, real: Matcher) -> None:
-        self.real = real
-
-    def match(self, query: str, lang: str | None = None) -> MatchResult:
-        return self.SCRIPT.get(query) or self.real.match(query, lang)
 
 
 @pytest.fixture
@@ -463,11 +397,6 @@ async def test_edited_messages_are_ignored(bot: RunningBot) -> None:
 # --- admin commands --------------------------------------------------------------------------
 
 
-def admin(bot: RunningBot) -> int:
-    [admin_id] = bot.settings.admin_ids
-    return admin_id
-
-
 async def test_stats_sends_a_table_then_a_chart_and_a_trend(bot: RunningBot) -> None:
     await say(bot, "/start trafficking")
     since = bot.fake.mark()
@@ -558,10 +487,11 @@ async def test_polling_survives_a_telegram_outage(
         assert warning.exc_info is None
 
 
+@pytest.mark.short_client_timeouts
 async def test_polling_survives_a_request_that_times_out(bot: RunningBot) -> None:
     await say(bot, "/start")
-    # Longer than PTB's read timeout for a poll (5 s plus the 1 s long poll): it gives up.
-    bot.fake.inject("getUpdates", Fault.delay(8))
+    # Longer than the client's read timeout for a poll (its timeout plus the long poll).
+    bot.fake.inject("getUpdates", Fault.delay(TOO_SLOW))
     await bot.fake.wait_until(lambda: any(c.fault for c in bot.fake.calls_of("getUpdates")))
     assert_sent(await say(bot, "/help", wait=10), bot.service.help("en"))
 
@@ -674,78 +604,18 @@ def test_log_lines_and_tracebacks_never_show_the_token() -> None:
 # --- the real process: python -m bot run -----------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-async def _spawn(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith(("BOT_", "WEBHOOK"))
-    }
-    # These tests are about the process (start, stop, logs), not matching. With the model on, a
-    # fresh checkout's first start embeds every content text (a minute on a small machine).
-    environment["SEMANTIC_MATCHING"] = "off"
-    environment.update(env)
-    with log.open("wb") as stderr:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=ROOT, env=environment, stderr=stderr
-        )
-
-
-def _process_env(fake: FakeBotApi, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {
-        "BOT_TOKEN": fake.token,
-        "BOT_API_BASE_URL": fake.base_url,
-        "BOT_API_BASE_FILE_URL": fake.base_file_url,
-        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
-        "STATS_SECRET": "process-secret-0123456789abcdef0123456789abcdef",
-        "LOG_LEVEL": "DEBUG",
-        **extra,
-    }
-
-
-async def _until_listening(port: int) -> None:
-    async with asyncio.timeout(10):
-        while True:
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-            except OSError:
-                await asyncio.sleep(0.05)
-                continue
-            writer.close()
-            await writer.wait_closed()
-            return
-
-
-async def _stop(process: asyncio.subprocess.Process) -> float:
-    """SIGTERM; seconds until the process exited. A process that hangs is killed, and fails."""
-    started = time.monotonic()
-    process.send_signal(signal.SIGTERM)
-    try:
-        async with asyncio.timeout(15):
-            await process.wait()
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        pytest.fail("python -m bot run did not stop within 15 s of SIGTERM")
-    return time.monotonic() - started
-
-
 async def test_run_polls_answers_and_stops_on_sigterm_with_stats_saved(
     fake_api: FakeBotApi, tmp_path: Path
 ) -> None:
     log = tmp_path / "stderr.log"
-    process = await _spawn(_process_env(fake_api, tmp_path), log)
+    process = await spawn_bot(bot_env(fake_api, tmp_path), log)
     try:
         await fake_api.wait_for_call("getUpdates", timeout=30)
         await fake_api.push_message("/start trafficking")
         await fake_api.push_message("remittance fees")
         await fake_api.wait_for_call("sendMessage", count=2, timeout=10)
     finally:
-        elapsed = await _stop(process)
+        elapsed = await stop_bot(process)
     assert process.returncode == 0
     assert elapsed < 5
     output = log.read_text()
@@ -761,11 +631,11 @@ async def test_run_stops_at_once_when_signalled_during_start_up(
 ) -> None:
     # PTB 22.8's run_polling hangs when the signal arrives while it deletes the webhook.
     fake_api.inject(method, Fault.delay(10))
-    process = await _spawn(_process_env(fake_api, tmp_path), tmp_path / "stderr.log")
+    process = await spawn_bot(bot_env(fake_api, tmp_path), tmp_path / "stderr.log")
     try:
         await fake_api.wait_until(lambda: any(call.method == method for call in fake_api.calls), 30)
     finally:
-        elapsed = await _stop(process)
+        elapsed = await stop_bot(process)
     assert elapsed < 3
     assert process.returncode == 0
     assert "Traceback" not in (tmp_path / "stderr.log").read_text()
@@ -774,10 +644,10 @@ async def test_run_stops_at_once_when_signalled_during_start_up(
 async def test_run_serves_a_webhook_when_webhook_url_is_set(
     fake_api: FakeBotApi, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     url = "https://bot.example.org/tg/hook"
-    env = _process_env(fake_api, tmp_path, WEBHOOK_URL=url, PORT=str(port))
-    process = await _spawn(env, tmp_path / "stderr.log")
+    env = bot_env(fake_api, tmp_path, WEBHOOK_URL=url, PORT=str(port))
+    process = await spawn_bot(env, tmp_path / "stderr.log")
     try:
         [hook] = await fake_api.wait_for_call("setWebhook", timeout=30)
         secret = Settings.from_env(env).webhook_secret
@@ -796,7 +666,7 @@ async def test_run_serves_a_webhook_when_webhook_url_is_set(
             },
         }
         endpoint = f"http://127.0.0.1:{port}/tg/hook"
-        await _until_listening(port)  # PTB sets the webhook first, then starts its server
+        await until_listening(port)  # PTB sets the webhook first, then starts its server
         async with aiohttp.ClientSession() as session:
             async with session.post(endpoint, json=update) as refused:
                 assert refused.status == 403  # no secret: not from Telegram
@@ -806,7 +676,7 @@ async def test_run_serves_a_webhook_when_webhook_url_is_set(
         [call] = await fake_api.wait_for_call("sendMessage", timeout=10)
         assert call.chat_id == USER
     finally:
-        elapsed = await _stop(process)
+        elapsed = await stop_bot(process)
     assert process.returncode == 0
     assert elapsed < 5
 
@@ -816,8 +686,8 @@ async def test_run_with_a_token_telegram_refuses_exits_2_in_one_line(
 ) -> None:
     wrong = "987654321:AAHthisTOKENisNOTknownTOtheFAKE_12345"
     log = tmp_path / "stderr.log"
-    env = {**_process_env(fake_api, tmp_path), "BOT_TOKEN": wrong, "LOG_LEVEL": "WARNING"}
-    process = await _spawn(env, log)
+    env = {**bot_env(fake_api, tmp_path), "BOT_TOKEN": wrong, "LOG_LEVEL": "WARNING"}
+    process = await spawn_bot(env, log)
     try:
         async with asyncio.timeout(30):
             await process.wait()

@@ -42,11 +42,11 @@ from bot.content.yamledit import KeyPath, Value, set_values
 from bot.i18n import t
 from bot.replies import escape
 from bot.service import Service
-from tests.conftest import ADMIN_ID
-from tests.test_telegram import say
+from tests.support.bot import ADMIN_ID
+from tests.support.chat import say
 
 if TYPE_CHECKING:
-    from tests.conftest import RunningBot
+    from tests.support.bot import RunningBot
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -26,10 +26,10 @@ from bot.legal import is_personal_legal_question
 from bot.replies import escape, glossary_used
 from bot.service import Service
 from tests.html_check import assert_valid_telegram_html
-from tests.test_telegram import press, say
+from tests.support.chat import press, say
 
 if TYPE_CHECKING:
-    from tests.conftest import RunningBot
+    from tests.support.bot import RunningBot
 
 ROOT = Path(__file__).resolve().parent.parent
 GLOSSARY_TERMS = (

@@ -24,11 +24,11 @@ from bot.content.loader import load_library
 from bot.content.models import SUPPORTED_LANGUAGES, Library
 from bot.i18n import t
 from bot.service import Service, build_matcher
-from tests.conftest import ADMIN_ID, RunningBot, run_bot
 from tests.fake_bot_api import Call, FakeBotApi
 from tests.html_check import assert_valid_telegram_html
+from tests.support.bot import ADMIN_ID, RunningBot, run_bot
+from tests.support.chat import press
 from tests.test_cli import run
-from tests.test_telegram import press
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_REFERRALS = Path(__file__).parent / "data" / "referrals" / "sample-referrals.yaml"

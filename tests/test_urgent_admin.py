@@ -18,10 +18,10 @@ import pytest
 from bot.config import Settings
 from bot.content.updates import REPLACE_URGENT_LABEL
 from bot.service import Service
-from tests.conftest import ADMIN_ID, RunningBot, run_bot
 from tests.fake_bot_api import Call, FakeBotApi
+from tests.support.bot import ADMIN_ID, RunningBot, run_bot
+from tests.support.chat import press, say
 from tests.test_admin_content import plain, snapshot, upload
-from tests.test_telegram import press, say
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_REFERRALS = Path(__file__).parent / "data" / "referrals" / "sample-referrals.yaml"

@@ -27,10 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Coroutine
 from datetime import datetime
-from typing import Any
 
 from telegram import Bot, Message, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
@@ -58,7 +55,8 @@ from bot.i18n import t
 from bot.replies import Button, Reply, escape, join, menu_row
 from bot.storage.ports import Storage
 from bot.tg import handlers, sending
-from bot.tg.handlers import BotData, Context
+from bot.tg.context import BotData, Context
+from bot.tg.desks import CHECK_WINDOW_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +71,6 @@ ROLLBACK_LISTED_VERSIONS = 5
 # A file sent with this caption (any case, spaces around it ignored; "/check" too) is only
 # checked, not installed.
 CHECK_CAPTION = "check"
-# After /check, the admin's next file within this long is only checked.
-CHECK_WINDOW_SECONDS = 600
 CHECK_NEXT = (
     f"Send the content file now. The next file you send within {CHECK_WINDOW_SECONDS // 60} "
     "minutes is only checked: you see what it would change, and nothing is installed. "
@@ -86,58 +82,6 @@ EXPIRED_OFFER = (
     "Nothing was sent: this button was pressed already, is more than 7 days old, or the "
     "database is unavailable right now."
 )
-
-
-class ContentDesk:
-    """What the admin callbacks need beyond the service and the store: the content manager,
-    the announcer, and the background tasks that send announcements (stopped by `close` when
-    the bot stops)."""
-
-    def __init__(self, manager: ContentManager, announcer: Announcer) -> None:
-        self.manager = manager
-        self.announcer = announcer
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._closed = False
-        # Admin id -> time.monotonic() until which their next file is only checked (/check).
-        self._check_until: dict[int, float] = {}
-
-    def check_next_file(self, admin_id: int) -> None:
-        """/check: the admin's next file within CHECK_WINDOW_SECONDS is only checked."""
-        self._check_until[admin_id] = time.monotonic() + CHECK_WINDOW_SECONDS
-
-    def checks_next_file(self, admin_id: int) -> bool:
-        """Whether the admin asked (/check, not long ago) that their next file is checked."""
-        return self._check_until.get(admin_id, 0.0) > time.monotonic()
-
-    def file_checked(self, admin_id: int) -> None:
-        """The admin's file was checked: the files after it are uploads again."""
-        self._check_until.pop(admin_id, None)
-
-    def start(self, work: Coroutine[Any, Any, None], name: str) -> bool:
-        """Run `work` in the background until it ends or the bot stops; False if stopping."""
-        if self._closed:
-            work.close()
-            return False
-        task = asyncio.create_task(work, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-        return True
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("%s failed", task.get_name(), exc_info=task.exception())
-
-    async def close(self) -> None:
-        """Stop the background work and wait for it. Call while the bot can still send: an
-        announcement lets its sends under way finish and records them; the rest of it is sent
-        after the restart (`resume_announcements`). Safe to call twice."""
-        self._closed = True
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks)
 
 
 # --- uploads and content commands -----------------------------------------------------------

@@ -24,7 +24,7 @@ from bot.reports import (
     weekly_trend,
 )
 from bot.storage.records import StatsUnavailable
-from bot.tg.handlers import Context, admin_language
+from bot.tg.context import Context, user_language
 
 # /stats periods; the first is the default.
 STATS_PERIODS: dict[str, int | None] = {"30d": 30, "7d": 7, "90d": 90, "all": None}
@@ -55,7 +55,7 @@ async def stats(update: Update, context: Context) -> None:
         await message.reply_text(f"Use /stats with one of: {', '.join(STATS_PERIODS)}")
         return
     store = context.bot_data.store
-    lang = await admin_language(update, context)
+    lang = await user_language(update, context)
     title = titles(context, lang)
     try:
         report = await store.report(STATS_PERIODS[period])
@@ -102,7 +102,7 @@ async def export(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    lang = await admin_language(update, context)
+    lang = await user_language(update, context)
     try:
         rows = await context.bot_data.store.count_rows()
     except StatsUnavailable:

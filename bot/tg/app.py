@@ -48,9 +48,10 @@ from bot.storage.ports import Storage
 from bot.storage.records import StatsError
 from bot.storage.store import StatsStore
 from bot.tg import admin, admin_stats, handlers, helpdesk, posters, sending
+from bot.tg.context import BotData, Context
+from bot.tg.desks import ContentDesk, HelpDesk
 from bot.tg.errors import ReadableUpdatesRequest, configure_logging, quiet_url_loggers
 from bot.tg.fair import FairRateLimiter, FairUpdateProcessor, InFlightQueue
-from bot.tg.handlers import BotData, Context
 from bot.throttle import Throttle
 
 logger = logging.getLogger(__name__)
@@ -131,11 +132,14 @@ def build_application(
     *,
     announce_pace: Pace | None = None,
     throttle: Throttle | None = None,
+    request_timeout: float | None = None,
 ) -> App:
     """The Application with every handler; its post_init opens the store, post_shutdown closes it.
 
     `announce_pace` sets how fast announcements go out (tests use a fast one); `throttle` how
-    many messages a user may send (by default `Throttle()`, the documented rate).
+    many messages a user may send (by default `Throttle()`, the documented rate);
+    `request_timeout` how many seconds a request may take to connect and to be answered (by
+    default PTB's 5 s; a long poll waits that much longer), so tests of timeouts need not wait.
 
     Raises:
         ConfigError: BOT_TOKEN is not set.
@@ -146,14 +150,22 @@ def build_application(
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     if not settings.log_unsafe_debug:
         quiet_url_loggers()
-    application = (
+    # PTB's own timeouts unless asked (a timeout of None would mean "wait for ever").
+    updates_request = (
+        ReadableUpdatesRequest(connection_pool_size=1)
+        if request_timeout is None
+        else ReadableUpdatesRequest(
+            connection_pool_size=1, connect_timeout=request_timeout, read_timeout=request_timeout
+        )
+    )
+    builder = (
         ApplicationBuilder()
         .application_class(_Application)
         .update_queue(InFlightQueue(UPDATE_QUEUE_SIZE))
         .token(settings.require_token())
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_base_file_url)
-        .get_updates_request(ReadableUpdatesRequest(connection_pool_size=1))
+        .get_updates_request(updates_request)
         # HTML and no link previews for every message, unless a call says otherwise; the fast
         # path (bot/tg/sending.py) sets the same itself.
         .defaults(sending.DEFAULTS)
@@ -171,15 +183,17 @@ def build_application(
         .context_types(ContextTypes(bot_data=BotData))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .build()
     )
+    if request_timeout is not None:
+        builder = builder.connect_timeout(request_timeout).read_timeout(request_timeout)
+    application = builder.build()
     application.bot_data.bind(settings, service, store)
-    application.bot_data.content = admin.ContentDesk(
+    application.bot_data.content = ContentDesk(
         ContentManager(settings.content_dir, settings.seeds_dir, service),
         Announcer(store, admin.announcement_sender(application.bot, store), pace=pace),
     )
     # Talk to a person: on only once the caseworkers' group passes its check in _post_init.
-    application.bot_data.helpdesk = helpdesk.HelpDesk(settings.helpdesk, store.cases)
+    application.bot_data.helpdesk = HelpDesk(settings.helpdesk, store.cases)
     _add_handlers(application, settings.admin_ids)
     return application
 

@@ -4,16 +4,16 @@ Every callback has the shape of PTB's examples, `async def name(update, context)
 knows nothing the service does not tell it: texts come from `bot.service` (escaped HTML) or the
 interface catalogue. `bot/tg/app.py` decides which callback sees which update, in one place.
 
-Who is who: a user's language is looked up by `store.user_key(user.id)` and what they did is
-recorded under `store.day_key(user.id)` (a key that changes every day), never by raw id or
-username; admins are recognised by numeric id only (`ADMIN_IDS`), in `app.py`'s filters.
+Who is who: a user's language is looked up by `store.user_key(user.id)` (bot/tg/context.py) and
+what they did is recorded under `store.day_key(user.id)` (a key that changes every day), never
+by raw id or username; admins are recognised by numeric id only (`ADMIN_IDS`), in `app.py`'s
+filters.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
 
 from telegram import (
     InlineKeyboardButton,
@@ -26,46 +26,21 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
-from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot, filters
+from telegram.ext import ApplicationHandlerStop, filters
 from telegram.helpers import create_deep_linked_url
 
-from bot.config import Settings
-from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.content.models import SUPPORTED_LANGUAGES
 from bot.i18n import supported, t
 from bot.replies import Reply, escape, split_message
-from bot.service import Service
-from bot.storage.ports import Storage
 from bot.storage.records import StatsEvent
 from bot.tg import sending
+from bot.tg.context import Context, language_choice, user_language
 from bot.tg.fair import FairUpdateProcessor
-
-if TYPE_CHECKING:  # admin.py and helpdesk.py import this module
-    from bot.tg.admin import ContentDesk
-    from bot.tg.helpdesk import HelpDesk
 
 logger = logging.getLogger(__name__)
 
 # How long Telegram may cache inline results (seconds): content changes rarely.
 INLINE_CACHE_SECONDS = 300
-
-
-class BotData:
-    """What every callback needs: the Application's `bot_data` (typed via ContextTypes)."""
-
-    settings: Settings
-    service: Service
-    store: Storage
-    # Content changes and announcements (bot/tg/admin.py); also set by `build_application`.
-    content: ContentDesk
-    # Talk to a person (bot/tg/helpdesk.py); also set by `build_application`.
-    helpdesk: HelpDesk
-
-    def bind(self, settings: Settings, service: Service, store: Storage) -> None:
-        """Set once by `build_application`, before any update arrives."""
-        self.settings, self.service, self.store = settings, service, store
-
-
-Context = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]
 
 
 class AddressedToBot(filters.MessageFilter):
@@ -107,7 +82,7 @@ async def slow_down(update: Update, context: Context) -> None:
         update.update_id
     ):
         return
-    lang = await _language(update, context)
+    lang = await user_language(update, context)
     text = t("slow_down", lang)
     if update.callback_query is not None:
         await update.callback_query.answer(text)
@@ -124,34 +99,38 @@ async def slow_down(update: Update, context: Context) -> None:
 async def start(update: Update, context: Context) -> None:
     """/start, and deep links t.me/<bot>?start=<section-id> that open a section."""
     payload = context.args[0] if context.args else None
-    lang = await _language(update, context)
+    lang = await user_language(update, context)
     await send(update, context, context.bot_data.service.start(lang, payload))
 
 
 async def topics(update: Update, context: Context) -> None:
     """/topics: the topic menu."""
-    await send(update, context, context.bot_data.service.topics(await _language(update, context)))
+    await send(
+        update, context, context.bot_data.service.topics(await user_language(update, context))
+    )
 
 
 async def help_command(update: Update, context: Context) -> None:
     """/help: every user command, from the same list as Telegram's command menu."""
-    await send(update, context, context.bot_data.service.help(await _language(update, context)))
+    await send(update, context, context.bot_data.service.help(await user_language(update, context)))
 
 
 async def about(update: Update, context: Context) -> None:
     """/about: where the content comes from."""
-    await send(update, context, context.bot_data.service.about(await _language(update, context)))
+    await send(
+        update, context, context.bot_data.service.about(await user_language(update, context))
+    )
 
 
 async def glossary(update: Update, context: Context) -> None:
     """/glossary: difficult words, explained plainly."""
-    lang = await _language(update, context)
+    lang = await user_language(update, context)
     await send(update, context, context.bot_data.service.glossary(lang))
 
 
 async def privacy(update: Update, context: Context) -> None:
     """/privacy: what is kept, for how long, and how to delete it."""
-    lang = await _language(update, context)
+    lang = await user_language(update, context)
     await send(update, context, context.bot_data.service.privacy(lang))
 
 
@@ -160,7 +139,7 @@ async def forget(update: Update, context: Context) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    lang = await _language(update, context)  # asked first: forgetting deletes the choice
+    lang = await user_language(update, context)  # asked first: forgetting deletes the choice
     store = context.bot_data.store
     # The same in a group as in private: everything keyed to this user, and the subscription
     # of their private chat with the bot (whose id is their user id). A group's own
@@ -177,7 +156,7 @@ async def forget(update: Update, context: Context) -> None:
 
 async def language(update: Update, context: Context) -> None:
     """/language: one button per supported language."""
-    lang = await _language(update, context)
+    lang = await user_language(update, context)
     await send(update, context, context.bot_data.service.language_menu(lang))
 
 
@@ -195,7 +174,7 @@ async def _subscription(update: Update, context: Context, *, subscribe: bool) ->
     chat = update.effective_chat
     if chat is None:
         return
-    lang = await _language(update, context)
+    lang = await user_language(update, context)
     store = context.bot_data.store
     if subscribe:
         saved = await store.add_subscriber(chat.id)
@@ -208,7 +187,7 @@ async def _subscription(update: Update, context: Context, *, subscribe: bool) ->
 
 async def unknown_command(update: Update, context: Context) -> None:
     """Any other command, and admin commands from anyone who is not an admin."""
-    lang = await _language(update, context)
+    lang = await user_language(update, context)
     await send(update, context, context.bot_data.service.unknown_command(lang))
 
 
@@ -225,7 +204,7 @@ async def question(update: Update, context: Context) -> None:
         text = _without_mention(text, context.bot.username)
     # At DEBUG only, and then in its redacted shape (bot.tg.errors.RedactUserData).
     logger.debug("Update %s from user %s: %s", update.update_id, message.chat.id, text)
-    lang, chosen = await _language_choice(update, context)
+    lang, chosen = await language_choice(update, context)
     reply = await context.bot_data.service.ask_in_worker(text, lang, chosen=chosen)
     await send(update, context, reply)
 
@@ -246,7 +225,7 @@ async def button(update: Update, context: Context) -> None:
     if kind == "l" and code in SUPPORTED_LANGUAGES:
         await _choose_language(update, context, query.from_user.id, code)
         return
-    lang = await _language(update, context)
+    lang = await user_language(update, context)
     await send(update, context, context.bot_data.service.press(query.data, lang), edit=True)
 
 
@@ -277,7 +256,7 @@ async def chat_migrated(update: Update, context: Context) -> None:
 
 async def text_only(update: Update, context: Context) -> None:
     """Stickers, photos, voice, locations, contacts, files: we read text only."""
-    lang = await _language(update, context)
+    lang = await user_language(update, context)
     await send(update, context, context.bot_data.service.text_only(lang))
 
 
@@ -289,7 +268,7 @@ async def inline_query(update: Update, context: Context) -> None:
     query = update.inline_query
     if query is None:
         return
-    lang = await _language(update, context)
+    lang = await user_language(update, context)
     username = context.bot.username
     found = await context.bot_data.service.inline_in_worker(query.query, lang)
     articles = [
@@ -317,7 +296,7 @@ async def inline_chosen(update: Update, context: Context) -> None:
     if chosen is None:
         return
     store = context.bot_data.store
-    lang = await _language(update, context)
+    lang = await user_language(update, context)
     user_key = store.day_key(chosen.from_user.id)
     store.record(StatsEvent(user_key, "inline", chosen.result_id, "answer", 100.0, lang))
 
@@ -419,28 +398,6 @@ def _record(update: Update, context: Context, reply: Reply) -> None:
             distress_kind=outcome.distress_kind,
         )
     )
-
-
-async def admin_language(update: Update, context: Context) -> str:
-    """The language an admin's reports are in: their chosen one, as for every user."""
-    return await _language(update, context)
-
-
-async def _language(update: Update, context: Context) -> str:
-    """The user's chosen language, else Telegram's language_code if we speak it, else English."""
-    return (await _language_choice(update, context))[0]
-
-
-async def _language_choice(update: Update, context: Context) -> tuple[str, bool]:
-    """The user's language (as `_language`) and whether they chose it with /language."""
-    user = update.effective_user
-    if user is None:
-        return DEFAULT_LANGUAGE, False
-    store = context.bot_data.store
-    chosen = await store.get_language(store.user_key(user.id))
-    if chosen in SUPPORTED_LANGUAGES:
-        return chosen, True
-    return supported(user.language_code), False
 
 
 def _notice(text: str, lang: str) -> Reply:

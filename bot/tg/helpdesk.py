@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime, timedelta
 
 from telegram import (
     Bot,
@@ -30,139 +29,19 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import helpdesk
 from bot.distress import is_distress
-from bot.helpdesk import Case, CloseReason, HelpdeskConfig, RateLimiter
-from bot.replies import Reply, split_message
-from bot.storage.ports import CasesPort
+from bot.helpdesk import Case, HelpdeskConfig
+from bot.replies import split_message
 from bot.storage.records import StatsUnavailable
 from bot.tg import handlers, sending
-from bot.tg.handlers import Context
+from bot.tg.context import Context, user_language
+from bot.tg.desks import HelpDesk, post_to_group, tell
 
 logger = logging.getLogger(__name__)
-
-# How often open cases are checked for IDLE_DAYS without messages.
-IDLE_CHECK_INTERVAL = timedelta(hours=1)
-
-
-class HelpDesk:
-    """The help desk at run time: its configuration, whether the group passed its check at
-    start-up (`on`), the open cases and the per-case rate limit."""
-
-    def __init__(self, config: HelpdeskConfig | None, cases: CasesPort) -> None:
-        self.config = config
-        self.cases = cases
-        self.on = False
-        self.limiter = RateLimiter()  # per case number
-        # Cases whose person already had the urgent-help note while connected (once is enough).
-        self.urgent_told: set[int] = set()
-        # Per person (chat id, in memory only): cases opened.
-        self.openings = RateLimiter(helpdesk.MAX_OPENINGS, helpdesk.OPENINGS_WINDOW_SECONDS)
-        self._sweeper: asyncio.Task[None] | None = None
-
-    @property
-    def live(self) -> HelpdeskConfig | None:
-        """The configuration while the desk is on, else None."""
-        return self.config if self.on else None
-
-    async def start(self, bot: Bot) -> bool:
-        """Check the group with getChat; if it may be the desk, load the open cases and start
-        closing idle ones. Whether the desk is on (why not is logged)."""
-        if self.config is None:
-            return False
-        reason = await chat_refusal(bot, self.config.chat_id)
-        if reason is not None:
-            logger.warning(
-                "Help desk is off: HELPDESK_CHAT_ID %s cannot be used: %s",
-                self.config.chat_id,
-                reason,
-            )
-            return False
-        try:
-            await self.cases.load()
-        except StatsUnavailable:
-            logger.warning("Help desk: open cases could not be read yet; will retry when asked")
-        self.on = True
-        self._sweeper = asyncio.create_task(self._sweep(bot), name="helpdesk-idle-cases")
-        logger.info("Help desk is on")
-        return True
-
-    async def stop(self) -> None:
-        """Stop closing idle cases (at shutdown, before the database closes)."""
-        sweeper, self._sweeper = self._sweeper, None
-        if sweeper is not None:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
-
-    async def _sweep(self, bot: Bot) -> None:
-        while True:
-            with contextlib.suppress(StatsUnavailable):  # logged by the store; next round
-                await self.close_idle(bot)
-            now = asyncio.get_running_loop().time()
-            self.limiter.prune(now)
-            self.openings.prune(now)
-            await asyncio.sleep(IDLE_CHECK_INTERVAL.total_seconds())
-
-    async def close_idle(self, bot: Bot) -> int:
-        """Close every case without messages for IDLE_DAYS; return how many closed."""
-        now = self.cases.now()
-        idle = [case for case in await self.cases.all_open() if helpdesk.is_idle(case, now)]
-        for case in idle:
-            await self.close(bot, case.number, "idle")
-        if idle:
-            logger.info("Help desk: closed %d idle cases", len(idle))
-        return len(idle)
-
-    async def close(
-        self, bot: Bot, number: int, reason: CloseReason, *, tell_desk: bool = True
-    ) -> Case | None:
-        """Close a case (its rows go), tell the person in their language and the group why.
-        The closed case, or None if it was not open."""
-        case = await self.cases.close(number, reason)
-        if case is None:
-            return None
-        self.limiter.forget(number)
-        self.urgent_told.discard(number)
-        key = helpdesk.CLOSED_FOR_PERSON.get(reason)
-        if key is not None and self.config is not None:
-            text = helpdesk.notice(key, case.lang, name=self.config.name, days=helpdesk.IDLE_DAYS)
-            await tell(bot, case.chat_id, text)
-        if tell_desk and self.config is not None:
-            await _post(bot, self.config.chat_id, helpdesk.case_closed(number, case.lang, reason))
-        logger.info("Help desk: a case closed (%s); %d open", reason, await self.cases.open_count())
-        return case
-
-    async def stats_text(self, days: int | None) -> str | None:
-        """The help desk lines for /stats over the last `days` UTC days (None if it is not
-        configured)."""
-        if self.config is None:
-            return None
-        now = self.cases.now()
-        since = None
-        if days is not None:
-            today = datetime.fromtimestamp(now, UTC).date()
-            first = today - timedelta(days=days - 1)
-            since = int(datetime.combine(first, datetime.min.time(), UTC).timestamp())
-        times = await self.cases.times(since)
-        return helpdesk.format_stats(helpdesk.summarize(times, since, now))
-
-
-async def chat_refusal(bot: Bot, chat_id: int) -> str | None:
-    """Why HELPDESK_CHAT_ID cannot be the desk (asking Telegram with getChat), or None."""
-    try:
-        chat = await bot.get_chat(chat_id)
-    except ChatMigrated as error:
-        return f"the group became a supergroup; set HELPDESK_CHAT_ID to {error.new_chat_id}"
-    except (BadRequest, Forbidden) as error:
-        return f"Telegram says '{error.message}' (is the bot a member of that group?)"
-    except TelegramError as error:
-        return f"it could not be checked ({error.message})"
-    return helpdesk.refusal(chat.type, has_username=chat.username is not None)
-
 
 # --- the person's side ----------------------------------------------------------------------
 
@@ -177,7 +56,7 @@ async def _offer(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    lang = await handlers._language(update, context)
+    lang = await user_language(update, context)
     config = desk.live
     if config is None:
         reply = helpdesk.notice("helpdesk_unavailable", lang)
@@ -196,7 +75,7 @@ async def end(update: Update, context: Context) -> None:
     user = update.effective_user
     if user is None:
         return
-    lang = await handlers._language(update, context)
+    lang = await user_language(update, context)
     if desk.live is None:
         await handlers.send(update, context, helpdesk.notice("helpdesk_unavailable", lang))
         return
@@ -227,7 +106,7 @@ async def button(update: Update, context: Context) -> None:
     with contextlib.suppress(BadRequest):
         await query.answer()
     desk = context.bot_data.helpdesk
-    lang = await handlers._language(update, context)
+    lang = await user_language(update, context)
     if desk.live is None or update.effective_chat is None:
         await handlers.send(update, context, context.bot_data.service.press("?", lang))
         return
@@ -278,7 +157,9 @@ async def _connect(update: Update, context: Context, lang: str) -> None:
     if opened == "full":
         await handlers.send(update, context, helpdesk.notice("helpdesk_busy", lang))
         return
-    posted = await _post(context.bot, config.chat_id, helpdesk.case_opened(opened.number, lang))
+    posted = await post_to_group(
+        context.bot, config.chat_id, helpdesk.case_opened(opened.number, lang)
+    )
     if posted is None:  # the group cannot be reached: no case the desk cannot see
         await desk.cases.close(opened.number, "desk")
         await handlers.send(update, context, helpdesk.notice("helpdesk_not_delivered", lang))
@@ -439,11 +320,11 @@ async def desk_message(update: Update, context: Context) -> None:
     if command == "cases":
         listing = helpdesk.cases_list(await desk.cases.all_open(), desk.cases.now())
         for part in split_message(listing):  # 1,000 cases do not fit in one message
-            await _post(context.bot, config.chat_id, part)
+            await post_to_group(context.bot, config.chat_id, part)
     elif command == "close":
         await _close_from_desk(message, context, desk, config)
     elif command == "help":
-        await _post(context.bot, config.chat_id, helpdesk.DESK_HELP)
+        await post_to_group(context.bot, config.chat_id, helpdesk.DESK_HELP)
     elif command is None and message.reply_to_message is not None:
         await _relay_to_person(message, context, desk, config)
     raise ApplicationHandlerStop
@@ -467,13 +348,15 @@ async def _close_from_desk(
     """/close as a reply to a message of a case: close it and tell the person."""
     replied = message.reply_to_message
     if replied is None:
-        await _post(context.bot, config.chat_id, helpdesk.CLOSE_USAGE, reply_to=message.message_id)
+        await post_to_group(
+            context.bot, config.chat_id, helpdesk.CLOSE_USAGE, reply_to=message.message_id
+        )
         return
     found = await desk.cases.by_group_message(replied.message_id)
     if found is None:
         number = helpdesk.parse_case_number(replied.text or replied.caption)
         text = helpdesk.closed_case_reply(number)
-        await _post(context.bot, config.chat_id, text, reply_to=message.message_id)
+        await post_to_group(context.bot, config.chat_id, text, reply_to=message.message_id)
         return
     await desk.close(context.bot, found[0].number, "desk")
 
@@ -489,7 +372,7 @@ async def _relay_to_person(
         if replied.from_user is not None and replied.from_user.id == context.bot.id:
             number = helpdesk.parse_case_number(replied.text or replied.caption)
             text = helpdesk.closed_case_reply(number)
-            await _post(context.bot, config.chat_id, text, reply_to=message.message_id)
+            await post_to_group(context.bot, config.chat_id, text, reply_to=message.message_id)
         return  # a reply to a colleague outside any case: the staff's own talk
     case, counterpart = found
     reply_to = (
@@ -541,39 +424,19 @@ async def _relay_to_person(
                     )
                 )
         else:
-            await _post(bot, config.chat_id, helpdesk.NOT_RELAYED_KIND, reply_to=message.message_id)
+            await post_to_group(
+                bot, config.chat_id, helpdesk.NOT_RELAYED_KIND, reply_to=message.message_id
+            )
             return
     except Forbidden:  # the person blocked the bot: nothing can reach them any more
         await desk.close(bot, case.number, "blocked")
         return
     except TelegramError as error:
         logger.warning("Help desk: an answer could not be delivered: %s", error.message)
-        await _post(bot, config.chat_id, helpdesk.NOT_DELIVERED, reply_to=message.message_id)
+        await post_to_group(
+            bot, config.chat_id, helpdesk.NOT_DELIVERED, reply_to=message.message_id
+        )
         return
     pairs: list[tuple[int | None, int | None]] = [(message.message_id, sent[0].message_id)]
     pairs += [(None, part.message_id) for part in sent[1:]]
     await desk.cases.add_messages(case.number, pairs, side="desk")
-
-
-# --- sending ----------------------------------------------------------------------------------
-
-
-async def tell(bot: Bot, chat_id: int, reply: Reply) -> bool:
-    """Send a short notice to a person's chat; False if Telegram refused (e.g. blocked)."""
-    try:
-        await bot.send_message(chat_id, reply.text, reply_markup=sending.keyboard(reply.buttons))
-    except TelegramError as error:
-        logger.info("Help desk: a notice could not be sent to a person: %s", error.message)
-        return False
-    return True
-
-
-async def _post(
-    bot: Bot, chat_id: int, text: str, *, reply_to: int | None = None
-) -> Message | None:
-    """Send plain text to the caseworkers' group; None if Telegram refused (logged)."""
-    try:
-        return await sending.send_plain(bot, chat_id, text, reply_to=reply_to)
-    except TelegramError as error:
-        logger.warning("Help desk: could not write to the caseworkers' group: %s", error.message)
-        return None

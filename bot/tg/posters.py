@@ -17,7 +17,7 @@ from telegram import Update
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.poster import PosterError, deep_link, render_poster, render_sheet
 from bot.replies import escape
-from bot.tg.handlers import Context
+from bot.tg.context import Context
 
 
 def usage(section_ids: list[str]) -> str:
