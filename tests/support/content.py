@@ -7,6 +7,7 @@ files (history, pruning, rollback) need no more.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.content.loader import load_library
@@ -19,11 +20,14 @@ MINI_PACK = ROOT / "tests" / "data" / "good" / "mini.yaml"
 SAFETY_PACK = ROOT / "content" / "safety.yaml"
 
 
-def small_content(folder: Path) -> Path:
-    """Write the mini pack and the real safety.yaml into `folder` (made if missing)."""
+def small_content(folder: Path, packs: Mapping[str, bytes] | None = None) -> Path:
+    """Write `packs` (file name -> YAML; by default the mini pack) and the real safety.yaml into
+    `folder` (made if missing)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for pack in (MINI_PACK, SAFETY_PACK):
-        (folder / pack.name).write_bytes(pack.read_bytes())
+    if packs is None:
+        packs = {MINI_PACK.name: MINI_PACK.read_bytes()}
+    for name, data in {**packs, SAFETY_PACK.name: SAFETY_PACK.read_bytes()}.items():
+        (folder / name).write_bytes(data)
     return folder
 
 
