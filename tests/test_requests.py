@@ -23,6 +23,10 @@ ASKS = [
     "आज रियालको दर कति छ",
     "ขอเบอร์สถานทูตหน่อย",
     "cho mình xin địa chỉ đại sứ quán",
+    "my passport expires soon, how do i renew it",
+    "perpanjang paspor di KBRI bisa online gak",
+    "как продлить патент в москве",
+    "ต่ออายุพาสปอร์ตที่ไหน",
 ]
 TOPICS = [
     "what did they say about the cost of sending money home",
@@ -31,6 +35,8 @@ TOPICS = [
     "how do governments address trafficking now",
     "tổ chức phi chính phủ hiện nay làm gì",
     "मेरो श्रीमानको फोन लाग्दैन",
+    "what did they say about visa regimes",
+    "does the compact talk about making work permits portable",
 ]
 
 

@@ -1,14 +1,16 @@
-"""Requests the document can never answer: a contact, or today's price.
+"""Requests the document can never answer: a contact, today's price, a service for one's papers.
 
 The Chair's Summary is what was said at a meeting in 2017. It holds no phone number, address
-or link, and no price of today; a message that asks for one ("give me the agency's number",
-"cheapest app to send money today", "সৌদি ভিসার খরচ এখন কত") is a practical question, however
-near its words come to a topic's. `bot.matching.decide` answers such a message "I can't
-answer that", with the related topics as buttons (and, on top, the ways to real help).
+or link, no price of today, and renews nobody's passport; a message that asks for one of these
+("give me the agency's number", "cheapest app to send money today", "সৌদি ভিসার খরচ এখন কত",
+"how do I renew my passport") is a practical question, however near its words come to a
+topic's. `bot.matching.decide` answers such a message "I can't answer that", with the related
+topics as buttons (and, on top, the ways to real help).
 
-The words are data: `bot/lang/<code>/requests.yaml` (`contact`; `now` and `price`, which count
-only together). Entries are folded like messages; "word*" matches any word starting with
-"word"; several words are a phrase. Thai entries are found anywhere (Thai has no spaces).
+The words are data: `bot/lang/<code>/requests.yaml` (`contact`; `now` with `price`, and
+`service` with `papers`, each pair counting only together). Entries are folded like messages;
+"word*" matches any word starting with "word"; several words are a phrase. Thai entries are
+found anywhere (Thai has no spaces).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from bot.lang.text import fold, is_thai
 
 LANG_DIR = Path(__file__).resolve().parent.parent / "lang"
 REQUESTS_FILE = "requests.yaml"
-KINDS = ("contact", "now", "price")
+KINDS = ("contact", "now", "price", "service", "papers")
 
 
 def _pattern(entries: list[str]) -> re.Pattern[str] | None:
@@ -46,6 +48,8 @@ class Requests:
     contact: re.Pattern[str] | None
     now: re.Pattern[str] | None
     price: re.Pattern[str] | None
+    service: re.Pattern[str] | None
+    papers: re.Pattern[str] | None
 
     @classmethod
     def load(cls, lang_dir: Path = LANG_DIR) -> Requests:
@@ -67,13 +71,13 @@ class Requests:
         return cls(*(_pattern(words[kind]) for kind in KINDS))
 
     def asks_for_what_no_document_has(self, text: str) -> bool:
-        """Whether `text` asks for a contact, or for a price or rate of today."""
+        """Whether `text` asks for a contact, a price or rate of today, or a service for
+        one's own papers (renewing a passport)."""
         folded = fold(text)
         if self.contact is not None and self.contact.search(folded):
             return True
-        return bool(
-            self.now is not None
-            and self.price is not None
-            and self.now.search(folded)
-            and self.price.search(folded)
-        )
+        return _both(self.now, self.price, folded) or _both(self.service, self.papers, folded)
+
+
+def _both(first: re.Pattern[str] | None, second: re.Pattern[str] | None, text: str) -> bool:
+    return bool(first and second and first.search(text) and second.search(text))
