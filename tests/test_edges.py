@@ -11,9 +11,9 @@ from bot.cli import main
 from bot.config import Settings
 from bot.content import updates
 from bot.content.updates import ContentManager
-from bot.service import Service
 from tests.conftest import ROOT
 from tests.support.bot import ADMIN_ID, RunningBot
+from tests.support.content import MINI_PACK, SEEDS, service_for, small_content
 
 PACK = ROOT / "content" / "chair-summary-2017.yaml"
 DATE_LINE = '    date: "2017-11-08"\n'
@@ -121,23 +121,21 @@ async def test_60000_problems_make_one_message_and_one_file(bot: RunningBot) -> 
 
 
 @pytest.fixture
-def manager(tmp_path: Path, service: Service) -> ContentManager:
-    content = tmp_path / "content"
-    content.mkdir()
-    for pack in (ROOT / "content").glob("*.yaml"):  # with safety.yaml, as the service has it
-        (content / pack.name).write_bytes(pack.read_bytes())
-    return ContentManager(content, ROOT / "seeds", service)
+def manager(tmp_path: Path) -> ContentManager:
+    """History tests upload a file many times: the small content makes each upload fast."""
+    content = small_content(tmp_path / "content")
+    return ContentManager(content, SEEDS, service_for(content))
 
 
 def _version(number: int) -> bytes:
-    """The shipped pack, different each time (a comment is a change the history keeps)."""
-    return PACK.read_bytes() + f"# upload {number}\n".encode()
+    """The mini pack, different each time (a comment is a change the history keeps)."""
+    return MINI_PACK.read_bytes() + f"# upload {number}\n".encode()
 
 
 def test_the_history_keeps_the_last_20_versions_of_a_file(manager: ContentManager) -> None:
     for number in range(25):
-        assert manager.apply_upload(PACK.name, _version(number)).ok
-    kept = manager.history(PACK.name)
+        assert manager.apply_upload(MINI_PACK.name, _version(number)).ok
+    kept = manager.history(MINI_PACK.name)
     assert len(kept) == 20
     # The newest are kept: the one replaced last is upload 23 (24 is live).
     assert kept[-1].path.read_bytes() == _version(23)
@@ -150,17 +148,17 @@ def test_the_history_stays_under_its_size_cap(
     size = len(_version(10))
     monkeypatch.setattr(updates, "HISTORY_MAX_BYTES", size * 3 + size // 2)
     for number in range(8):
-        assert manager.apply_upload(PACK.name, _version(number)).ok
+        assert manager.apply_upload(MINI_PACK.name, _version(number)).ok
     history = manager.content_dir / updates.HISTORY_DIR
     total = sum(path.stat().st_size for path in history.iterdir())
     assert total <= updates.HISTORY_MAX_BYTES
-    assert [v.path.read_bytes() for v in manager.history(PACK.name)] == [
+    assert [v.path.read_bytes() for v in manager.history(MINI_PACK.name)] == [
         _version(number) for number in (4, 5, 6)
     ]
 
 
 def test_a_rollback_still_works_after_pruning(manager: ContentManager) -> None:
     for number in range(22):
-        manager.apply_upload(PACK.name, _version(number))
-    assert manager.rollback(PACK.name).ok
-    assert (manager.content_dir / PACK.name).read_bytes() == _version(20)
+        manager.apply_upload(MINI_PACK.name, _version(number))
+    assert manager.rollback(MINI_PACK.name).ok
+    assert (manager.content_dir / MINI_PACK.name).read_bytes() == _version(20)
