@@ -18,7 +18,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ import numpy as np
 from bot.content.models import SUPPORTED_LANGUAGES, Library, Section
 from bot.matching import decide
 from bot.matching.intents import Exemplar, PhraseBook, SmallTalk, load_exemplars
-from bot.matching.lexical import DangerCheck, MatchResult
+from bot.matching.lexical import Candidate, DangerCheck, MatchResult
 from bot.matching.lexical import Matcher as LexicalMatcher
 from bot.matching.requests import Requests
 from bot.matching.semantic import CachedEmbedder, Embedder, Vectors, load_embedder
@@ -151,7 +151,7 @@ class Matcher:
         self._phrases = PhraseBook.build(load_exemplars())
         self._requests = Requests.load()
         # Recent results; the cache lives and dies with this matcher (and so with the content).
-        self._results: OrderedDict[tuple[str, str | None], MatchResult] = OrderedDict()
+        self._results: OrderedDict[tuple[str, str | None], _Packed] = OrderedDict()
         # The lexical matcher's caches are not made for two threads at once (the model is).
         self._lock = threading.Lock()
 
@@ -189,7 +189,7 @@ class Matcher:
             cached = self._results.get(key)
             if cached is not None:
                 self._results.move_to_end(key)
-                return cached
+                return _unpack(cached)
             lexical, rule_intent = self._words(query, lang)
         # Word-for-word small talk ("ok thanks") is decided before any similarity is looked at
         # (decide's rule 1), so the model is not asked: the decision is the same without it.
@@ -201,7 +201,7 @@ class Matcher:
         )
         result = decide.decide(signals)
         with self._lock:
-            self._results[key] = result
+            self._results[key] = _pack(result)
             if len(self._results) > RESULT_CACHE_SIZE:
                 self._results.popitem(last=False)
         return result
@@ -245,3 +245,20 @@ class Matcher:
             nearest={cls: exemplars[row] for cls, (_, row) in classes.items()},
             practical_request=self._requests.asks_for_what_no_document_has(query),
         )
+
+
+# A cached result with its candidates as plain tuples of strings and numbers, which Python's
+# garbage collector stops tracking: a cache of MatchResults with five Candidate objects each
+# made every full collection (it holds the GIL, so the event loop waits) walk about 30,000
+# more objects; measured in benchmarks/bench_bot.py.
+_Packed = tuple[MatchResult, tuple[tuple[str, float], ...]]
+
+
+def _pack(result: MatchResult) -> _Packed:
+    candidates = tuple((c.section_id, c.score) for c in result.candidates)
+    return replace(result, candidates=()), candidates
+
+
+def _unpack(packed: _Packed) -> MatchResult:
+    result, candidates = packed
+    return replace(result, candidates=tuple(Candidate(sid, score) for sid, score in candidates))
