@@ -13,6 +13,7 @@ only their own letters.
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -38,6 +39,9 @@ INK = (20, 20, 20)
 ACCENT = (31, 87, 170)
 MUTED = (90, 90, 90)
 SUMMARY_LINES = 3  # a poster is read in passing: a title, three lines, a code
+# Where a sentence ends: a full stop, question or exclamation mark, or the danda (Bengali and
+# Nepali), then a space.
+_SENTENCE_END = re.compile(r"(?<=[.!?।])\s+")
 SHEET_COLUMNS = 3
 
 # Where each script's font lives inside its package (installed from PyPI, see pyproject.toml).
@@ -181,10 +185,20 @@ def wrap(text: str, style: _Style, width: float) -> list[str]:
 
 
 def _first_sentences(summary: str, style: _Style, width: float) -> list[str]:
-    """The summary's opening, cut at a line limit; an ellipsis marks a cut."""
+    """The summary's whole first sentences that fit in the line limit; when even the first one
+    does not fit (or the language marks no sentence ends, as Thai), its opening, with an
+    ellipsis marking the cut."""
     lines = wrap(summary, style, width)
     if len(lines) <= SUMMARY_LINES:
         return lines
+    kept_text = ""
+    for sentence in _SENTENCE_END.split(summary.strip()):
+        longer = f"{kept_text} {sentence}".strip()
+        if len(wrap(longer, style, width)) > SUMMARY_LINES:
+            break
+        kept_text = longer
+    if kept_text:
+        return wrap(kept_text, style, width)
     kept = lines[:SUMMARY_LINES]
     last = kept[-1]
     while last and _width(last + " …", style) > width:

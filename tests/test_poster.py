@@ -18,8 +18,10 @@ from PIL import Image, ImageFont
 from bot.cli import main
 from bot.content.models import SUPPORTED_LANGUAGES, Library
 from bot.poster import (
+    SUMMARY_LINES,
     PosterError,
     _clusters,
+    _first_sentences,
     _Style,
     deep_link,
     font_path,
@@ -132,3 +134,14 @@ def test_a_poster_link_opens_the_topic_in_the_posters_language(library: Library)
     assert reply.lang == "th"
     assert reply.outcome is not None
     assert reply.outcome.section_id == "trafficking"
+
+
+def test_the_summary_keeps_whole_sentences_when_they_fit() -> None:
+    style = _Style("en", 50)
+    summary = "Short first sentence. " * 2 + "A much longer third sentence " * 8 + "ends here."
+    lines = _first_sentences(summary, style, 1400)
+    assert " ".join(lines) == "Short first sentence. Short first sentence."
+    # One sentence longer than the limit is cut, and the cut is marked.
+    cut = _first_sentences("word " * 200, style, 1400)
+    assert len(cut) == SUMMARY_LINES
+    assert cut[-1].endswith("…")
