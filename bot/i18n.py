@@ -5,9 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.yamlfile import read_yaml
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 
@@ -28,7 +27,7 @@ def catalogue(lang: str) -> dict[str, str]:
     """All interface strings of one language (empty if the language has no file)."""
     strings: dict[str, str] = {}
     for path in catalogue_files(lang):
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        loaded = read_yaml(path) or {}
         for key, value in loaded.items():
             if str(key) in strings:
                 raise ValueError(f"{path}: key {key!r} is defined twice in the {lang} catalogue")

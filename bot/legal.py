@@ -14,9 +14,8 @@ import re
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from bot.content.models import SUPPORTED_LANGUAGES
+from bot.yamlfile import read_yaml
 
 LANG_DIR = Path(__file__).parent / "lang"
 LEGAL_FILE = "legal.yaml"
@@ -32,7 +31,7 @@ def patterns(lang: str) -> tuple[re.Pattern[str], ...]:
     path = LANG_DIR / lang / LEGAL_FILE
     if not path.is_file():
         return ()
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     raw = data.get("patterns", []) if isinstance(data, dict) else None
     if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
         raise LegalPatternError(f"{path}: 'patterns' must be a list of regular expressions")

@@ -33,6 +33,7 @@ from bot.content.models import (
     Section,
 )
 from bot.scrub import contacts_in
+from bot.yamlfile import SAFE_LOADER
 
 # Limits. A content file is a few dozen KB of prose; anything far bigger is a mistake or an attack.
 MAX_FILE_BYTES = 1024 * 1024  # the same as the upload limit: the 8-language pack is ~520 KB
@@ -43,7 +44,6 @@ MIN_QUESTIONS, MAX_QUESTIONS = 5, 15
 CONTENT_SUFFIXES = (".yaml", ".yml")
 
 # The C parser (libyaml) is several times faster; PyYAML wheels ship it, source builds may not.
-_YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SECTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 SEED_FILE_NAME = re.compile(r"^[A-Za-z0-9._-]+\.txt$")
@@ -282,7 +282,7 @@ def _parse_yaml(name: str, text: str) -> tuple[Any, _Located | None, list[Proble
             return None, None, [Problem(name, "indented with a tab; YAML needs spaces", number)]
     root: yaml.Node | None = None
     try:
-        for event in yaml.parse(text, Loader=_YamlLoader):
+        for event in yaml.parse(text, Loader=SAFE_LOADER):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 at = event.start_mark.line + 1 if event.start_mark else None
                 return (
@@ -290,7 +290,7 @@ def _parse_yaml(name: str, text: str) -> tuple[Any, _Located | None, list[Proble
                     None,
                     [Problem(name, "YAML anchors and aliases (&, *) are not allowed", at)],
                 )
-        root = yaml.compose(text, Loader=_YamlLoader)
+        root = yaml.compose(text, Loader=SAFE_LOADER)
         if root is None:
             return None, None, [Problem(name, "file is empty")]
         located = _Located(root)
@@ -300,7 +300,7 @@ def _parse_yaml(name: str, text: str) -> tuple[Any, _Located | None, list[Proble
                 None,
                 [Problem(name, f"nested deeper than {MAX_DEPTH} levels", located.too_deep)],
             )
-        data = yaml.load(text, Loader=_YamlLoader)  # CSafeLoader or SafeLoader
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except (ValueError, OverflowError) as error:
         # Well-formed YAML whose value Python cannot make: 2017-13-45 is read as a date, a
         # 4,300-digit number as an int. A problem like any other, never a traceback.

@@ -56,6 +56,7 @@ from bot.content.plain import content_report
 from bot.content.safety import SafetyChange, diff_safety, stale_referrals
 from bot.matching import Matcher
 from bot.service import Service, build_matcher
+from bot.yamlfile import load_yaml
 
 log = logging.getLogger("bot.content.updates")
 
@@ -83,7 +84,6 @@ REPLACE_URGENT_LABEL = "Replace the urgent-help note"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _TIMESTAMP_FORMAT = "%Y%m%dT%H%M%S%fZ"  # sorts as text in time order
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _HISTORY_NAME = re.compile(r"^(?P<stem>.+)\.(?P<version>(?P<stamp>\d{8}T\d{12}Z)(?:-\d+)?)\.yaml$")
 
 
@@ -289,7 +289,7 @@ def diff_libraries(old: Library, new: Library) -> tuple[list[str], dict[str, lis
 def pack_version(data: bytes) -> str | None:
     """The `pack: version:` of a content file's bytes, or None if it has none or is unreadable."""
     try:
-        document = yaml.load(data.decode("utf-8-sig"), Loader=_YAML_LOADER)
+        document = load_yaml(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, yaml.YAMLError):
         return None
     header = document.get("pack") if isinstance(document, dict) else None

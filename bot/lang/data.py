@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 
 from bot.lang.text import SCRIPTS, split_words
+from bot.yamlfile import read_yaml
 
 LANG_ROOT = Path(__file__).resolve().parent
 LANGUAGE_FILE = "language.yaml"
@@ -98,7 +99,7 @@ class _Reader:
         if not path.exists():
             return
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+            loaded = read_yaml(path)
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             self.problem(f"cannot be read ({type(error).__name__})")
             return

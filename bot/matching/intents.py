@@ -23,11 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from bot.content.models import SUPPORTED_LANGUAGES
+from bot.yamlfile import read_yaml
 
 LANG_DIR = Path(__file__).resolve().parent.parent / "lang"
 
@@ -60,14 +58,10 @@ class Exemplar:
     lang: str
 
 
-# libyaml's safe loader when PyYAML has it (about ten times faster at start-up), else Python's.
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _read(path: Path) -> dict[str, list[str]]:
     if not path.is_file():
         return {}
-    loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
+    loaded = read_yaml(path) or {}
     if not isinstance(loaded, dict):
         raise ValueError(f"{path}: expected a mapping of lists")
     found: dict[str, list[str]] = {}

@@ -19,10 +19,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from bot.content.models import SUPPORTED_LANGUAGES
 from bot.lang.text import fold, is_thai
+from bot.yamlfile import read_yaml
 
 LANG_DIR = Path(__file__).resolve().parent.parent / "lang"
 REQUESTS_FILE = "requests.yaml"
@@ -59,7 +58,7 @@ class Requests:
             path = lang_dir / lang / REQUESTS_FILE
             if not path.is_file():
                 continue
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            loaded = read_yaml(path) or {}
             unknown = set(loaded) - set(KINDS)
             if unknown:
                 raise ValueError(f"{path}: unknown field(s) {sorted(unknown)}")
