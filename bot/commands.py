@@ -38,17 +38,20 @@ HELPDESK_COMMANDS: tuple[Command, ...] = (
     Command("human", "cmd_human", in_console=False),
     Command("end", "cmd_end", in_console=False),
 )
-# For ADMIN_IDS only, in private chats; never in the menu or /help (others see "unknown").
-ADMIN_COMMANDS: tuple[str, ...] = (
-    "stats",
-    "unanswered",
-    "export",
-    "content",
-    "reload",
-    "rollback",
-    "check",
-    "poster",
-)
+# For ADMIN_IDS only, in private chats; never in the public menu or /help (others see
+# "unknown"). Each admin's own chat gets a menu with them (Telegram's per-chat command scope),
+# described in English like the rest of the admin tools.
+ADMIN_COMMAND_DESCRIPTIONS: dict[str, str] = {
+    "stats": "What people asked: report, chart and trend",
+    "unanswered": "Questions the bot could not answer",
+    "export": "Statistics as a CSV file",
+    "content": "Content files, versions and warnings",
+    "reload": "Read the content folder again",
+    "rollback": "List kept versions or restore one",
+    "check": "Check the next content file without installing it",
+    "poster": "A poster with a QR code for a topic",
+}
+ADMIN_COMMANDS: tuple[str, ...] = tuple(ADMIN_COMMAND_DESCRIPTIONS)
 
 
 def telegram_only() -> frozenset[str]:

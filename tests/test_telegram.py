@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import pytest
 
-from bot.commands import USER_COMMANDS
+from bot.commands import ADMIN_COMMANDS, USER_COMMANDS
 from bot.config import Settings
 from bot.content.models import SUPPORTED_LANGUAGES, Library
 from bot.i18n import t
@@ -82,7 +82,7 @@ async def recorded(bot: RunningBot) -> list[tuple[Any, ...]]:
 
 
 async def test_start_up_publishes_the_command_menu_in_every_language(bot: RunningBot) -> None:
-    calls = bot.fake.calls_of("setMyCommands")
+    calls = [call for call in bot.fake.calls_of("setMyCommands") if "scope" not in call.params]
     assert len(calls) == len(SUPPORTED_LANGUAGES)
     default = next(call for call in calls if "language_code" not in call.params)
     assert [(c["command"], c["description"]) for c in default.params["commands"]] == (
@@ -90,6 +90,17 @@ async def test_start_up_publishes_the_command_menu_in_every_language(bot: Runnin
     )
     languages = {call.params.get("language_code", "en") for call in calls}
     assert languages == set(SUPPORTED_LANGUAGES)
+
+
+async def test_each_admin_gets_a_menu_with_the_admin_commands_in_their_own_chat(
+    bot: RunningBot,
+) -> None:
+    scoped = [call for call in bot.fake.calls_of("setMyCommands") if "scope" in call.params]
+    assert [call.params["scope"] for call in scoped] == [
+        {"type": "chat", "chat_id": admin_id} for admin_id in sorted(bot.settings.admin_ids)
+    ]
+    names = [command["command"] for command in scoped[0].params["commands"]]
+    assert names == [name for name, _ in bot.service.commands("en")] + list(ADMIN_COMMANDS)
 
 
 async def test_polling_asks_for_the_updates_it_handles_and_drops_nothing(

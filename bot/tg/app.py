@@ -20,7 +20,7 @@ import sys
 from datetime import timedelta
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import FloodLimit
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
@@ -38,7 +38,7 @@ from telegram.ext import (
 )
 
 from bot.announce import Announcer, Pace
-from bot.commands import USER_COMMANDS
+from bot.commands import ADMIN_COMMAND_DESCRIPTIONS, USER_COMMANDS
 from bot.config import ConfigError, Settings
 from bot.content.loader import ContentError, load_library
 from bot.content.models import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
@@ -304,6 +304,26 @@ async def _post_init(application: App) -> None:
             )
     except TelegramError as error:  # the menu is a convenience: serve without it
         logger.warning("Could not set the command menu: %s", error)
+    await _admin_menus(application)
+
+
+async def _admin_menus(application: App) -> None:
+    """Each admin's private chat with the bot gets a menu with the admin commands too (a chat's
+    own menu wins over the public one there). An admin who never wrote to the bot has no chat
+    yet: that menu comes at the next start."""
+    data = application.bot_data
+    public = [BotCommand(name, text) for name, text in data.service.commands(DEFAULT_LANGUAGE)]
+    admin = [BotCommand(name, text) for name, text in ADMIN_COMMAND_DESCRIPTIONS.items()]
+    missing = 0
+    for admin_id in sorted(data.settings.admin_ids):
+        try:
+            await application.bot.set_my_commands(
+                public + admin, scope=BotCommandScopeChat(admin_id)
+            )
+        except TelegramError:
+            missing += 1
+    if missing:  # no ids in the log
+        logger.warning("No admin menu for %d admin(s) who never wrote to the bot", missing)
 
 
 async def _post_shutdown(application: App) -> None:
