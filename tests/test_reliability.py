@@ -177,7 +177,11 @@ async def test_a_database_locked_by_another_process_is_logged_once_and_users_sti
     bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     await ask_each(bot.fake, [FIRST_USER])
-    with closing(sqlite3.connect(bot.settings.database_path, isolation_level=None)) as other:
+    # The bot may be writing that first event just now: wait for it rather than fail (5 s, the
+    # default, was too short once on a loaded machine).
+    with closing(
+        sqlite3.connect(bot.settings.database_path, isolation_level=None, timeout=60)
+    ) as other:
         other.execute("BEGIN EXCLUSIVE")
         users = range(FIRST_USER + 1, FIRST_USER + 11)
         assert set(await ask_each(bot.fake, users, timeout=20)) == set(users)
