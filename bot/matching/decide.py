@@ -18,9 +18,14 @@ The rule, in order:
 3. Each section gets `topic = similarity + LEXICAL_WEIGHT * word score / 100`. The message is
    whichever is strongest of: the best section (`topic`), a small-talk kind (its similarity +
    SMALLTALK_BIAS) and off-topic (its similarity + OFFTOPIC_BIAS). The biases move the
-   boundaries between classes; they were chosen on the dev sets (see the constants).
-4. A message that asks for a contact or today's price (`bot.matching.requests`) is never
-   answered with a section: related sections are suggested.
+   boundaries between classes; they were chosen on the dev sets (see the constants). When the
+   message sounds like danger, the first urgent section and those the content names for its
+   kind of danger get URGENT_BOOST; the note's kind comes from the word signals, else from the
+   nearest danger exemplar.
+4. Someone who wants to die gets no section under the urgent note (NO_TOPIC_KINDS). A message
+   that asks for a contact, today's price or a service for one's papers
+   (`bot.matching.requests`) is never answered with a section, unless it sounds like danger:
+   related sections are suggested.
 5. A topic is answered when `topic >= ANSWER_MIN`; if the runner-up is within CLARIFY_MARGIN
    and the best is below CLARIFY_BELOW, the bot asks which one. Below ANSWER_MIN, or when
    small talk or off-topic wins, nothing is answered; sections are only suggested (buttons)
