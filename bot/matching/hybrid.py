@@ -28,7 +28,7 @@ from bot.matching import decide
 from bot.matching.intents import Exemplar, PhraseBook, SmallTalk, load_exemplars
 from bot.matching.lexical import Candidate, DangerCheck, MatchResult
 from bot.matching.lexical import Matcher as LexicalMatcher
-from bot.matching.requests import Requests
+from bot.matching.requests import load_requests
 from bot.matching.semantic import CachedEmbedder, Embedder, Vectors, load_embedder
 from bot.matching.words import LATIN_READER, detect_script_language
 
@@ -149,7 +149,7 @@ class Matcher:
         self._semantic = semantic
         self._sections = section_vectors
         self._phrases = PhraseBook.build(load_exemplars())
-        self._requests = Requests.load()
+        self._requests = load_requests()
         # Recent results; the cache lives and dies with this matcher (and so with the content).
         self._results: OrderedDict[tuple[str, str | None], _Packed] = OrderedDict()
         # The lexical matcher's caches are not made for two threads at once (the model is).

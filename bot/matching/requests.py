@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from bot.content.models import SUPPORTED_LANGUAGES
@@ -80,3 +81,9 @@ class Requests:
 
 def _both(first: re.Pattern[str] | None, second: re.Pattern[str] | None, text: str) -> bool:
     return bool(first and second and first.search(text) and second.search(text))
+
+
+@cache
+def load_requests(lang_dir: Path = LANG_DIR) -> Requests:
+    """`Requests.load`, read once per process (each content rebuild makes a new matcher)."""
+    return Requests.load(lang_dir)
